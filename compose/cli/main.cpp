@@ -1,0 +1,52 @@
+// The berth command line: docker's grammar (`berth version`, `berth compose config`), one
+// composition root that wires the modules together.
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "compose/cli/commands.hpp"
+#include "schema/location.hpp"
+
+namespace {
+
+void setup_logging(const std::string& level) {
+    // Logs go to stderr: stdout carries command output that scripts parse.
+    auto logger = spdlog::stderr_color_mt("berth");
+    logger->set_pattern("%^%l%$: %v");
+    spdlog::set_default_logger(logger);
+    spdlog::set_level(spdlog::level::from_str(level));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"berth: compose stacks on berth's own container engine", "berth"};
+    app.require_subcommand(1);
+    app.set_version_flag("-v,--version", std::string("berth version ") + BERTH_VERSION);
+    std::string log_level = "warn";
+    app.add_option("-l,--log-level", log_level, "Log level (trace, debug, info, warn, error)")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+
+    berth::cli::Commands commands;
+    commands.add_version(app);
+    commands.add_compose(app);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    setup_logging(log_level);
+    try {
+        return commands.run();
+    } catch (const schema::LoadError& e) {
+        std::cerr << e.what() << '\n';
+        return 15;  // docker compose's exit code for an invalid project
+    } catch (const std::exception& e) {
+        std::cerr << "error: " << e.what() << '\n';
+        return 1;
+    }
+}

@@ -1,0 +1,55 @@
+#include "compose/document.hpp"
+
+#include <fmt/format.h>
+
+namespace compose {
+
+std::string child_path(const std::string& parent, const std::string& key) {
+    return parent.empty() ? key : parent + "." + key;
+}
+
+std::string item_path(const std::string& parent, size_t index) {
+    return fmt::format("{}[{}]", parent, index);
+}
+
+namespace {
+// The parent of "a.b[2].c" is "a.b[2]", of "a.b[2]" is "a.b", of "a" is "".
+std::string parent_path(const std::string& path) {
+    if (!path.empty() && path.back() == ']') {
+        auto open = path.rfind('[');
+        if (open != std::string::npos) return path.substr(0, open);
+    }
+    auto dot = path.rfind('.');
+    return dot == std::string::npos ? std::string() : path.substr(0, dot);
+}
+
+bool is_under(const std::string& path, const std::string& root) {
+    if (path.compare(0, root.size(), root) != 0) return false;
+    return path.size() == root.size() || path[root.size()] == '.' || path[root.size()] == '[';
+}
+}  // namespace
+
+schema::Location SourceMap::find(const std::string& path) const {
+    for (std::string p = path;; p = parent_path(p)) {
+        auto it = at_.find(p);
+        if (it != at_.end()) return it->second;
+        if (p.empty()) return {};
+    }
+}
+
+void SourceMap::copy_subtree(const SourceMap& source, const std::string& from,
+                             const std::string& to) {
+    for (auto it = source.at_.lower_bound(from); it != source.at_.end(); ++it) {
+        if (!is_under(it->first, from)) {
+            if (it->first.compare(0, from.size(), from) != 0) break;
+            continue;
+        }
+        at_[to + it->first.substr(from.size())] = it->second;
+    }
+}
+
+void SourceMap::overlay(const SourceMap& other) {
+    for (const auto& [path, at] : other.at_) at_[path] = at;
+}
+
+}  // namespace compose

@@ -1,0 +1,212 @@
+#include "compose/yaml_parse.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <regex>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+namespace compose {
+namespace {
+
+using schema::Location;
+
+constexpr const char* kResetTag = "!reset";
+constexpr const char* kOverrideTag = "!override";
+
+/// Index of the first byte that is not part of valid UTF-8, or npos.
+size_t invalid_utf8_at(std::string_view s) {
+    size_t i = 0;
+    while (i < s.size()) {
+        auto c = static_cast<unsigned char>(s[i]);
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+        if (len == 0 || i + len > s.size()) return i;
+        for (size_t k = 1; k < len; ++k)
+            if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return i;
+        if (c == 0) return i;  // NUL is valid UTF-8 but never valid in a compose file
+        i += len;
+    }
+    return std::string_view::npos;
+}
+
+Location location_of_offset(const std::string& file, std::string_view text, size_t offset) {
+    int line = 1, column = 1;
+    for (size_t i = 0; i < offset && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
+    }
+    return {file, line, column};
+}
+
+class Converter {
+public:
+    Converter(Document& doc, const ParseLimits& limits) : doc_(doc), limits_(limits) {}
+
+    Tree convert(const YAML::Node& node, const std::string& path, size_t depth) {
+        if (++nodes_ > limits_.max_nodes)
+            fail(node, path, fmt::format("document expands to more than {} values "
+                                         "(an alias bomb?)", limits_.max_nodes));
+        if (depth > limits_.max_depth)
+            fail(node, path, fmt::format("nesting deeper than {} levels", limits_.max_depth));
+        record_tag(node, path);
+        switch (node.Type()) {
+            case YAML::NodeType::Sequence: return sequence(node, path, depth);
+            case YAML::NodeType::Map: return mapping(node, path, depth);
+            case YAML::NodeType::Scalar: return scalar(node);
+            default: return nullptr;
+        }
+    }
+
+    [[noreturn]] void fail(const YAML::Node& node, const std::string& path, std::string message) {
+        throw schema::LoadError(location(node), path, std::move(message));
+    }
+
+    Location location(const YAML::Node& node) const {
+        auto mark = node.Mark();
+        if (mark.is_null()) return {doc_.file, 0, 0};
+        return {doc_.file, mark.line + 1, mark.column + 1};
+    }
+
+private:
+    void record_tag(const YAML::Node& node, const std::string& path) {
+        const auto& tag = node.Tag();
+        if (tag == kResetTag) doc_.tags[path] = MergeTag::reset;
+        if (tag == kOverrideTag) doc_.tags[path] = MergeTag::override_;
+    }
+
+    Tree sequence(const YAML::Node& node, const std::string& path, size_t depth) {
+        Tree out = Tree::array();
+        size_t i = 0;
+        for (const auto& item : node) {
+            auto p = item_path(path, i++);
+            doc_.locations.set(p, location(item));
+            out.push_back(convert(item, p, depth + 1));
+        }
+        return out;
+    }
+
+    Tree mapping(const YAML::Node& node, const std::string& path, size_t depth) {
+        Tree out = Tree::object();
+        std::vector<YAML::Node> merges;
+        for (const auto& kv : node) {
+            if (!kv.first.IsScalar())
+                fail(kv.first, path, "mapping keys must be strings");
+            const std::string& key = kv.first.Scalar();
+            if (key == "<<" && kv.first.Tag() == "?") {
+                merges.push_back(kv.second);
+                continue;
+            }
+            auto p = child_path(path, key);
+            if (out.contains(key)) fail(kv.first, p, fmt::format("duplicate key \"{}\"", key));
+            doc_.locations.set(p, location(kv.second.IsScalar() ? kv.second : kv.first));
+            out[key] = convert(kv.second, p, depth + 1);
+        }
+        for (const auto& merge : merges) apply_merge_key(out, merge, path, depth);
+        return out;
+    }
+
+    // YAML merge keys (<<): keys written in the mapping win over merged ones, and earlier
+    // merged mappings win over later ones (yaml.org/type/merge.html).
+    void apply_merge_key(Tree& out, const YAML::Node& merge, const std::string& path,
+                         size_t depth) {
+        std::vector<YAML::Node> sources;
+        if (merge.IsMap()) sources.push_back(merge);
+        else if (merge.IsSequence())
+            for (const auto& item : merge) sources.push_back(item);
+        for (const auto& source : sources) {
+            if (!source.IsMap())
+                fail(source, path, "merge key \"<<\" takes a mapping or a list of mappings");
+            Tree merged = convert(source, path, depth + 1);
+            for (auto& [key, value] : merged.items())
+                if (!out.contains(key)) out[key] = std::move(value);
+        }
+    }
+
+    Tree scalar(const YAML::Node& node) {
+        const auto& tag = node.Tag();
+        const std::string& text = node.Scalar();
+        if (tag == "!" || tag == "tag:yaml.org,2002:str") return text;
+        if (tag == "?" || tag == kResetTag || tag == kOverrideTag) return plain_scalar(text);
+        if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
+            tag == "tag:yaml.org,2002:bool" || tag == "tag:yaml.org,2002:null")
+            return plain_scalar(text);
+        return text;  // unknown tags keep the text, as go-yaml does for local tags
+    }
+
+    Document& doc_;
+    const ParseLimits& limits_;
+    size_t nodes_ = 0;
+};
+
+std::string yaml_error_message(const YAML::Exception& e) {
+    // yaml-cpp prefixes msg with "yaml-cpp: error at line ..." in what(); msg is the bare text.
+    return e.msg.empty() ? std::string("invalid YAML") : "invalid YAML: " + e.msg;
+}
+
+}  // namespace
+
+Tree plain_scalar(const std::string& s) {
+    static const std::regex kInt(R"([-+]?[0-9]+)");
+    static const std::regex kOctal(R"(0o[0-7]+)");
+    static const std::regex kHex(R"(0x[0-9a-fA-F]+)");
+    static const std::regex kFloat(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
+    if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
+    if (s == "true" || s == "True" || s == "TRUE") return true;
+    if (s == "false" || s == "False" || s == "FALSE") return false;
+    auto as_int = [&](std::string_view digits, int base, bool negative) -> Tree {
+        int64_t v = 0;
+        auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v, base);
+        if (ec != std::errc() || end != digits.data() + digits.size()) return std::stod(s);
+        return negative ? -v : v;
+    };
+    if (std::regex_match(s, kInt)) {
+        std::string_view digits(s);
+        bool negative = digits[0] == '-';
+        if (digits[0] == '-' || digits[0] == '+') digits.remove_prefix(1);
+        return as_int(digits, 10, negative);
+    }
+    if (std::regex_match(s, kOctal)) return as_int(std::string_view(s).substr(2), 8, false);
+    if (std::regex_match(s, kHex)) return as_int(std::string_view(s).substr(2), 16, false);
+    if (std::regex_match(s, kFloat)) return std::stod(s);
+    if (s == ".inf" || s == ".Inf" || s == ".INF" || s == "+.inf" || s == "+.Inf" || s == "+.INF")
+        return s;  // JSON cannot hold infinities; no compose key takes one, so keep the text
+    return s;
+}
+
+std::vector<Document> parse_yaml(std::string_view text, const std::string& file,
+                                 const std::string& directory, const ParseLimits& limits) {
+    if (text.size() > limits.max_bytes)
+        throw schema::LoadError({file, 0, 0}, "",
+                                fmt::format("file is larger than {} MiB", limits.max_bytes >> 20));
+    if (auto bad = invalid_utf8_at(text); bad != std::string_view::npos)
+        throw schema::LoadError(location_of_offset(file, text, bad), "",
+                                "file is not UTF-8 text (binary data?)");
+    std::vector<YAML::Node> nodes;
+    try {
+        nodes = YAML::LoadAll(std::string(text));
+    } catch (const YAML::Exception& e) {
+        Location at{file, e.mark.is_null() ? 0 : e.mark.line + 1,
+                    e.mark.is_null() ? 0 : e.mark.column + 1};
+        throw schema::LoadError(at, "", yaml_error_message(e));
+    }
+    std::vector<Document> documents;
+    for (const auto& node : nodes) {
+        Document doc{file, directory, {}, {}, {}};
+        Converter converter(doc, limits);
+        try {
+            doc.locations.set("", converter.location(node));
+            doc.tree = converter.convert(node, "", 0);
+        } catch (const YAML::Exception& e) {
+            throw schema::LoadError(converter.location(node), "", yaml_error_message(e));
+        }
+        documents.push_back(std::move(doc));
+    }
+    return documents;
+}
+
+}  // namespace compose

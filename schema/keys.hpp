@@ -1,0 +1,65 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace schema {
+
+/// The JSON types a key accepts, as a bit set.
+enum TypeBits : unsigned {
+    kNull = 1u << 0,
+    kBoolean = 1u << 1,
+    kInteger = 1u << 2,
+    kNumber = 1u << 3,  ///< any number, integers included
+    kString = 1u << 4,
+    kMapping = 1u << 5,
+    kSequence = 1u << 6,
+};
+
+/// How an override file's value for a key combines with the base value (compose-spec 13-merge.md).
+enum class Merge {
+    deep,       ///< mappings merged key by key, scalars replaced, sequences appended
+    replace,    ///< the override replaces the base wholesale (command, entrypoint, healthcheck.test)
+    to_map,     ///< list of KEY=VAL or mapping; merged by KEY, later wins (environment, labels)
+    unique,     ///< sequence appended, duplicates dropped (cap_add, dns, profiles)
+    by_key,     ///< sequence of items merged by an identity (ports, volumes by target, secrets)
+};
+
+/// A type conversion applied after interpolation, so "${REPLICAS}" becomes an integer.
+enum class Cast { none, to_int, to_float, to_bool };
+
+/// Whether berth acts on a key or only accepts and reports it.
+enum class Support {
+    supported,
+    accepted,  ///< parsed, validated, kept in `config`; the message says what berth does not do
+};
+
+/// One key of the compose format. `pattern` names it by path: mapping keys are literal,
+/// "*" stands for any user-chosen name, "[]" for any item of a sequence:
+/// "services.*.ports[].target".
+struct KeySpec {
+    std::string_view pattern;
+    unsigned types = 0;
+    Merge merge = Merge::deep;
+    std::string_view merge_key = {};               ///< identity for Merge::by_key, e.g. "target"
+    std::vector<std::string_view> values = {};     ///< allowed string values, empty: any
+    std::string_view name_pattern = {};            ///< regex for the "*" names under this key
+    Cast cast = Cast::none;
+    std::string_view normalizer = {};              ///< id of the short->long normalizer, if any
+    Support support = Support::supported;
+    std::string_view note = {};                    ///< for `accepted` keys: what users are told
+};
+
+/// Every key berth knows, in a fixed order.
+const std::vector<KeySpec>& keys();
+
+/// The spec for a concrete path given as segments ("services", "web", "ports", "[]"); list
+/// indexes must be passed as "[]". nullptr for an unknown key.
+const KeySpec* find(const std::vector<std::string>& segments);
+
+/// The names of the fixed keys directly under the key at `segments` (for did-you-mean and
+/// unknown-key checks); empty when the key takes user-chosen names.
+std::vector<std::string> child_keys(const std::vector<std::string>& segments);
+
+}  // namespace schema

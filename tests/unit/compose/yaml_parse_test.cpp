@@ -1,0 +1,74 @@
+#include "compose/yaml_parse.hpp"
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+using compose::parse_yaml;
+
+namespace {
+compose::Tree parse_one(const std::string& text) {
+    auto docs = parse_yaml(text, "compose.yaml", "/p");
+    REQUIRE(docs.size() == 1);
+    return docs.front().tree;
+}
+
+std::string error_of(const std::string& text) {
+    try {
+        parse_yaml(text, "compose.yaml", "/p");
+    } catch (const schema::LoadError& e) {
+        return e.what();
+    }
+    return "";
+}
+}  // namespace
+
+TEST_CASE("yaml: plain scalars follow the YAML 1.2 core schema", "[compose]") {
+    auto t = parse_one("a: no\nb: true\nc: 12\nd: 1.5\ne: ~\nf: \"12\"\ng: on\nh: 0x1f\ni: '1.5'\n");
+    CHECK(t["a"] == "no");
+    CHECK(t["b"] == true);
+    CHECK(t["c"] == 12);
+    CHECK(t["d"] == 1.5);
+    CHECK(t["e"].is_null());
+    CHECK(t["f"] == "12");
+    CHECK(t["g"] == "on");
+    CHECK(t["h"] == 31);
+    CHECK(t["i"] == "1.5");
+}
+
+TEST_CASE("yaml: merge keys and aliases are expanded, explicit keys win", "[compose]") {
+    auto t = parse_one("x: &base {a: 1, b: 2}\ny:\n  <<: *base\n  b: 3\n");
+    CHECK(t["y"]["a"] == 1);
+    CHECK(t["y"]["b"] == 3);
+}
+
+TEST_CASE("yaml: locations are recorded per key", "[compose]") {
+    auto docs = parse_yaml("services:\n  web:\n    image: nginx\n", "c.yaml", "/p");
+    auto at = docs.front().locations.find("services.web.image");
+    CHECK(at.to_string() == "c.yaml:3:12");
+    CHECK(docs.front().locations.find("services.web.image.missing").line == 3);
+}
+
+TEST_CASE("yaml: !reset and !override are recorded as merge tags", "[compose]") {
+    auto docs = parse_yaml("services:\n  a:\n    ports: !reset []\n    env: !override {}\n",
+                           "c.yaml", "/p");
+    CHECK(docs.front().tags.at("services.a.ports") == compose::MergeTag::reset);
+    CHECK(docs.front().tags.at("services.a.env") == compose::MergeTag::override_);
+}
+
+TEST_CASE("yaml: bad input gets a located error", "[compose]") {
+    CHECK(error_of("a: 1\na: 2\n") == "compose.yaml:2:1: a: duplicate key \"a\"");
+    CHECK(error_of("a: [1, 2\n").rfind("compose.yaml:", 0) == 0);
+    CHECK(error_of(std::string("a: \xff\xfe\n")) ==
+          "compose.yaml:1:4: file is not UTF-8 text (binary data?)");
+    std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+    for (char c = 'b'; c <= 'k'; ++c)
+        bomb += fmt::format("{}: &{} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n",
+                            c, c, fmt::arg("p", std::string(1, char(c - 1))));
+    CHECK(error_of(bomb).find("alias bomb") != std::string::npos);
+}
+
+TEST_CASE("yaml: several documents in one file", "[compose]") {
+    auto docs = parse_yaml("a: 1\n---\nb: 2\n", "c.yaml", "/p");
+    REQUIRE(docs.size() == 2);
+    CHECK(docs[1].tree["b"] == 2);
+}
