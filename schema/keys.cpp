@@ -33,6 +33,12 @@ const std::vector<KeySpec> kKeys = {
     {.pattern = "services.*.healthcheck.test", .types = kString | kSequence, .merge = Merge::replace},
     {.pattern = "services.*.cap_add", .types = kSequence, .merge = Merge::unique},
     {.pattern = "services.*.dns", .types = kString | kSequence, .merge = Merge::unique},
+    {.pattern = "services.*.build.context", .types = kString, .path = PathKind::context},
+    {.pattern = "services.*.env_file[].path", .types = kString, .path = PathKind::path},
+    {.pattern = "services.*.volumes[].source", .types = kString, .path = PathKind::bind_source},
+    {.pattern = "services.*.extends.file", .types = kString, .path = PathKind::path},
+    {.pattern = "secrets.*.file", .types = kString, .path = PathKind::path},
+    {.pattern = "configs.*.file", .types = kString, .path = PathKind::path},
 };
 
 std::vector<std::string> split_pattern(std::string_view pattern) {

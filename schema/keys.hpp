@@ -35,6 +35,14 @@ enum class Support {
     accepted,  ///< parsed, validated, kept in `config`; the message says what berth does not do
 };
 
+/// Whether a key's value is a filesystem path that is relative to the file declaring it.
+enum class PathKind {
+    none,
+    path,         ///< a path; "~" means the user's home
+    context,      ///< a build context: a path unless it is a URL (git, http, docker-image://...)
+    bind_source,  ///< a mount source: a path only when the mount's `type` is "bind"
+};
+
 /// One key of the compose format. `pattern` names it by path: mapping keys are literal,
 /// "*" stands for any user-chosen name, "[]" for any item of a sequence:
 /// "services.*.ports[].target".
@@ -47,6 +55,7 @@ struct KeySpec {
     std::string_view name_pattern = {};            ///< regex for the "*" names under this key
     Cast cast = Cast::none;
     std::string_view normalizer = {};              ///< id of the short->long normalizer, if any
+    PathKind path = PathKind::none;
     Support support = Support::supported;
     std::string_view note = {};                    ///< for `accepted` keys: what users are told
 };
