@@ -2,9 +2,13 @@
 
 #include <charconv>
 #include <cmath>
+#include <map>
 #include <regex>
+#include <sstream>
 
 #include <fmt/format.h>
+#include <yaml-cpp/anchor.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 namespace compose {
@@ -42,6 +46,67 @@ Location location_of_offset(const std::string& file, std::string_view text, size
     }
     return {file, line, column};
 }
+
+// Counts the values a document expands to with every alias replaced by its anchor's content,
+// in one linear pass over parser events, so an alias bomb is refused before it is expanded.
+class AliasBudget : public YAML::EventHandler {
+public:
+    AliasBudget(const std::string& file, size_t limit) : file_(file), limit_(limit) {}
+
+    void OnDocumentStart(const YAML::Mark&) override { stack_ = {0}; }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { leaf(mark, anchor); }
+    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  const std::string&) override {
+        leaf(mark, anchor);
+    }
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+        auto it = sizes_.find(anchor);
+        add(mark, it == sizes_.end() ? 1 : it->second);
+    }
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
+                         YAML::EmitterStyle::value) override {
+        open(anchor);
+    }
+    void OnSequenceEnd() override { close(); }
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
+                    YAML::EmitterStyle::value) override {
+        open(anchor);
+    }
+    void OnMapEnd() override { close(); }
+
+private:
+    void leaf(const YAML::Mark& mark, YAML::anchor_t anchor) {
+        if (anchor) sizes_[anchor] = 1;
+        add(mark, 1);
+    }
+    void open(YAML::anchor_t anchor) {
+        anchors_.push_back(anchor);
+        stack_.push_back(1);
+    }
+    void close() {
+        size_t size = stack_.back();
+        stack_.pop_back();
+        if (anchors_.back()) sizes_[anchors_.back()] = size;
+        anchors_.pop_back();
+        stack_.back() += size;
+    }
+    void add(const YAML::Mark& mark, size_t n) {
+        stack_.back() += n;
+        size_t total = 0;
+        for (auto s : stack_) total += s;
+        if (total > limit_)
+            throw schema::LoadError({file_, mark.line + 1, mark.column + 1}, "",
+                                    fmt::format("excessive aliasing: the document expands to "
+                                                "more than {} values", limit_));
+    }
+
+    const std::string& file_;
+    size_t limit_;
+    std::vector<size_t> stack_{0};
+    std::vector<YAML::anchor_t> anchors_;
+    std::map<YAML::anchor_t, size_t> sizes_;
+};
 
 class Converter {
 public:
@@ -94,15 +159,17 @@ private:
         Tree out = Tree::object();
         std::vector<YAML::Node> merges;
         for (const auto& kv : node) {
-            if (!kv.first.IsScalar())
-                fail(kv.first, path, "mapping keys must be strings");
-            const std::string& key = kv.first.Scalar();
+            const std::string key = key_of(kv.first, path);
             if (key == "<<" && kv.first.Tag() == "?") {
                 merges.push_back(kv.second);
                 continue;
             }
             auto p = child_path(path, key);
-            if (out.contains(key)) fail(kv.first, p, fmt::format("duplicate key \"{}\"", key));
+            if (out.contains(key)) {
+                auto first = doc_.locations.find(p);
+                fail(kv.first, p, fmt::format("mapping key \"{}\" already defined at line {}", key,
+                                              first.line));
+            }
             doc_.locations.set(p, location(kv.second.IsScalar() ? kv.second : kv.first));
             out[key] = convert(kv.second, p, depth + 1);
         }
@@ -120,11 +187,21 @@ private:
             for (const auto& item : merge) sources.push_back(item);
         for (const auto& source : sources) {
             if (!source.IsMap())
-                fail(source, path, "merge key \"<<\" takes a mapping or a list of mappings");
+                fail(source, path, "map merge requires map or sequence of maps as the value");
             Tree merged = convert(source, path, depth + 1);
             for (auto& [key, value] : merged.items())
                 if (!out.contains(key)) out[key] = std::move(value);
         }
+    }
+
+    // compose-go rejects keys that YAML 1.2 reads as numbers, booleans or null.
+    std::string key_of(const YAML::Node& key, const std::string& path) {
+        std::string where = path.empty() ? "at top level" : "in " + path;
+        if (!key.IsScalar() && !key.IsNull()) fail(key, path, "non-string key " + where);
+        const std::string& text = key.Scalar();
+        if (key.Tag() == "?" && !plain_scalar(text).is_string())
+            fail(key, path, fmt::format("non-string key {}: {}", where, text));
+        return text;
     }
 
     Tree scalar(const YAML::Node& node) {
@@ -188,7 +265,13 @@ std::vector<Document> parse_yaml(std::string_view text, const std::string& file,
                                 "file is not UTF-8 text (binary data?)");
     std::vector<YAML::Node> nodes;
     try {
-        nodes = YAML::LoadAll(std::string(text));
+        std::string owned(text);
+        std::istringstream stream(owned);
+        YAML::Parser scanner(stream);
+        AliasBudget budget(file, limits.max_nodes);
+        while (scanner.HandleNextDocument(budget)) {
+        }
+        nodes = YAML::LoadAll(owned);
     } catch (const YAML::Exception& e) {
         Location at{file, e.mark.is_null() ? 0 : e.mark.line + 1,
                     e.mark.is_null() ? 0 : e.mark.column + 1};
