@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
-  catch2 libvalijson-dev
+  catch2 libvalijson-dev libssl-dev
   python3 python3-yaml
 )
 # Test-only peers: clang for the libFuzzer smoke run, docker-compose (v1) for the benchmark.
