@@ -55,7 +55,10 @@ void emit(YAML::Emitter& out, const Tree& node) {
             out << YAML::EndSeq;
             break;
         case Tree::value_t::string: {
-            const auto& s = node.get_ref<const std::string&>();
+            // "$" is printed as "$$" so the output interpolates back to the same value.
+            std::string s = node.get<std::string>();
+            for (size_t at = s.find('$'); at != std::string::npos; at = s.find('$', at + 2))
+                s.insert(at, 1, '$');
             if (needs_quotes(s)) out << YAML::DoubleQuoted;
             else if (s.find('\n') != std::string::npos) out << YAML::Literal;
             out << s;

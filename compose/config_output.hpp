@@ -8,8 +8,8 @@ namespace compose {
 
 /// The model as YAML in docker compose's layout: top-level keys in the order name, services,
 /// networks, volumes, secrets, configs, then the rest; every other mapping sorted by key.
-/// Strings that YAML would read back as another type are quoted, so the output loads again
-/// to the same model.
+/// Strings that YAML would read back as another type are quoted and "$" is written "$$", so
+/// the output loads again to the same model.
 std::string to_yaml(const Tree& model);
 
 /// The model as indented JSON with the same key order as to_yaml.

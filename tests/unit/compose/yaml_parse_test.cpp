@@ -33,6 +33,12 @@ TEST_CASE("yaml: plain scalars follow the YAML 1.2 core schema", "[compose]") {
     CHECK(t["g"] == "on");
     CHECK(t["h"] == 31);
     CHECK(t["i"] == "1.5");
+    CHECK(compose::plain_scalar("-1e3") == -1000.0);
+    CHECK(compose::plain_scalar(".5") == 0.5);
+    CHECK(compose::plain_scalar("1.2.3") == "1.2.3");
+    CHECK(compose::plain_scalar("0o17") == 15);
+    CHECK(compose::plain_scalar("99999999999999999999") == 1e20);
+    CHECK(compose::plain_scalar("+") == "+");
 }
 
 TEST_CASE("yaml: merge keys and aliases are expanded, explicit keys win", "[compose]") {
