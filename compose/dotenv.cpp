@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "compose/read_file.hpp"
 #include "schema/location.hpp"
 
 namespace compose {
@@ -345,19 +346,9 @@ std::vector<EnvEntry> parse_dotenv(std::string_view text, const std::string& fil
 
 Environment read_dotenv_file(const std::string& path, const Lookup& lookup, EnvFileFormat format,
                              const UnsetVariableFn& on_unset) {
-    auto fail = [&path](const std::string& why) {
-        return schema::LoadError({path, 0, 0}, "", "cannot read env file: " + why);
-    };
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) throw fail("it is a directory");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw fail(std::strerror(errno));
-    std::ostringstream content;
-    content << in.rdbuf();
-    if (in.bad()) throw fail(std::strerror(errno));
-
+    std::string content = read_user_file(path, path, "cannot read env file");
     Environment env;
-    for (auto& entry : parse_dotenv(content.str(), path, lookup, format, on_unset))
+    for (auto& entry : parse_dotenv(content, path, lookup, format, on_unset))
         if (entry.value) env[entry.name] = std::move(*entry.value);
     return env;
 }

@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
         return commands.run();
     } catch (const schema::LoadError& e) {
         std::cerr << e.what() << '\n';
-        return 15;  // docker compose's exit code for an invalid project
+        return 1;
     } catch (const std::exception& e) {
         std::cerr << "error: " << e.what() << '\n';
         return 1;

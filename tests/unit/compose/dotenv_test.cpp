@@ -373,7 +373,7 @@ TEST_CASE("dotenv: read_dotenv_file reads a file into a map", "[compose][dotenv]
     };
     CHECK(error_reading(dir.path / "missing.env") ==
           (dir.path / "missing.env").string() +
-              ": cannot read env file: No such file or directory");
+              ": cannot read env file: no such file or directory");
     CHECK(error_reading(dir.path.string()) ==
           dir.path.string() + ": cannot read env file: it is a directory");
     auto bad = dir.write("bad.env", "OK=1\nNOT OK\n");
