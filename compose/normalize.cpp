@@ -28,40 +28,51 @@ void build_defaults(Tree& service) {
         (*build)["dockerfile"] = "Dockerfile";
 }
 
-void add_dependency(Tree& service, const std::string& name, bool restart) {
-    if (name.empty()) return;
+struct Implied {
+    std::string service;
+    bool restart;
+    std::string from;  ///< key path of the reference, so errors about it point there
+};
+
+void add_dependency(Document& doc, Tree& service, const std::string& path, const Implied& dep) {
+    if (dep.service.empty()) return;
     auto& deps = service["depends_on"];
     if (!deps.is_object()) deps = Tree::object();
-    if (deps.contains(name)) return;  // an explicit dependency is never overridden
-    deps[name] = {{"condition", "service_started"}, {"required", true}};
+    if (deps.contains(dep.service)) return;  // an explicit dependency is never overridden
+    deps[dep.service] = {{"condition", "service_started"}, {"required", true}};
     // compose-go omits restart when false; keep the printed form.
-    if (restart) deps[name]["restart"] = true;
+    if (dep.restart) deps[dep.service]["restart"] = true;
+    doc.locations.set(child_path(child_path(path, "depends_on"), dep.service),
+                      doc.locations.find(dep.from));
 }
 
 // Links and shared namespaces restart with their target; volumes_from does not (compose-go).
 // Collected first: adding depends_on may move the other keys of the (vector-backed) mapping.
-void implicit_dependencies(Tree& service) {
-    std::vector<std::pair<std::string, bool>> found;
+void implicit_dependencies(Document& doc, Tree& service, const std::string& path) {
+    std::vector<Implied> found;
     if (auto* links = field(service, "links"); links && links->is_array()) {
-        for (const auto& link : *links) {
-            if (!link.is_string()) continue;
-            auto text = link.get<std::string>();
-            found.emplace_back(text.substr(0, text.find(':')), true);
+        for (size_t i = 0; i < links->size(); ++i) {
+            if (!(*links)[i].is_string()) continue;
+            auto text = (*links)[i].get<std::string>();
+            found.push_back({text.substr(0, text.find(':')), true,
+                             item_path(child_path(path, "links"), i)});
         }
     }
     for (const char* key : {"network_mode", "ipc", "pid", "uts", "cgroup"}) {
         auto value = string_of(service, key);
-        if (value.rfind("service:", 0) == 0) found.emplace_back(value.substr(8), true);
+        if (value.rfind("service:", 0) == 0)
+            found.push_back({value.substr(8), true, child_path(path, key)});
     }
     if (auto* from = field(service, "volumes_from"); from && from->is_array()) {
-        for (const auto& ref : *from) {
-            if (!ref.is_string()) continue;
-            auto text = ref.get<std::string>();
+        for (size_t i = 0; i < from->size(); ++i) {
+            if (!(*from)[i].is_string()) continue;
+            auto text = (*from)[i].get<std::string>();
             if (text.rfind("container:", 0) == 0) continue;
-            found.emplace_back(text.substr(0, text.find(':')), false);
+            found.push_back({text.substr(0, text.find(':')), false,
+                             item_path(child_path(path, "volumes_from"), i)});
         }
     }
-    for (const auto& [name, restart] : found) add_dependency(service, name, restart);
+    for (const auto& dep : found) add_dependency(doc, service, path, dep);
 }
 
 // pre_start hooks run the service image unless they name their own.
@@ -154,7 +165,7 @@ void normalize(Document& doc, const NormalizeContext& ctx) {
         if (!service.is_object()) continue;
         if (service.value("pull_policy", "") == "if_not_present") service["pull_policy"] = "missing";
         build_defaults(service);
-        implicit_dependencies(service);
+        implicit_dependencies(doc, service, child_path("services", name));
         pre_start_images(service);
     }
     default_network(model);
