@@ -110,6 +110,9 @@ void file_references(Tree& service, const char* key) {
     if (!service.contains(key) || !service[key].is_array()) return;
     for (auto& item : service[key]) {
         if (item.is_string()) item = Tree{{"source", item}};
+        // compose-go prints a file mode in octal ("0440"), whatever base it was written in.
+        if (item.is_object() && item.contains("mode") && item["mode"].is_number_integer())
+            item["mode"] = fmt::format("0{:o}", item["mode"].get<int64_t>());
     }
 }
 

@@ -315,7 +315,7 @@ TEST_CASE("canonicalize: devices, secrets, configs, dns, tmpfs, gpus", "[compose
     auto s = plain(canon(R"(services:
   web:
     devices: ["/dev/sda:/dev/xvda:rwm", "/dev/fuse", "/dev/a:r", "/dev/b:/dev/c"]
-    secrets: [s1, {source: s2, target: /x}]
+    secrets: [s1, {source: s2, target: /x, mode: 288}]
     configs: [c1]
     dns: 8.8.8.8
     dns_search: example.com
@@ -327,7 +327,7 @@ TEST_CASE("canonicalize: devices, secrets, configs, dns, tmpfs, gpus", "[compose
 - {source: /dev/fuse, target: /dev/fuse, permissions: rwm}
 - {source: /dev/a, target: /dev/a, permissions: r}
 - {source: /dev/b, target: /dev/c, permissions: rwm})"));
-    CHECK(s["secrets"] == yaml("[{source: s1}, {source: s2, target: /x}]"));
+    CHECK(s["secrets"] == yaml("[{source: s1}, {source: s2, target: /x, mode: '0440'}]"));
     CHECK(s["configs"] == yaml("[{source: c1}]"));
     CHECK(s["dns"] == yaml("[8.8.8.8]"));
     CHECK(s["dns_search"] == yaml("[example.com]"));
