@@ -1,0 +1,63 @@
+#pragma once
+
+// Internal to canonicalize: the shared state and the per-concern rules it applies.
+
+#include <string>
+#include <vector>
+
+#include "compose/document.hpp"
+#include "schema/location.hpp"
+
+namespace compose::canonical {
+
+/// The document being rewritten and the problems found so far.
+class Context {
+public:
+    Context(Document& doc, bool lenient) : doc_(doc), lenient_(lenient) {}
+
+    /// Records a malformed value at `path`.
+    void fail(const std::string& path, std::string message) {
+        errors_.push_back(doc_.diagnostic(path, std::move(message)));
+    }
+    /// True when unparsable values are kept instead of reported.
+    bool lenient() const { return lenient_; }
+    /// Gives `to` the location of `from` (a list item that became a mapping entry, ...).
+    void relocate(const std::string& from, const std::string& to) {
+        doc_.locations.set(to, doc_.locations.find(from));
+    }
+    Document& doc() { return doc_; }
+    std::vector<schema::Diagnostic>& errors() { return errors_; }
+
+private:
+    Document& doc_;
+    bool lenient_;
+    std::vector<schema::Diagnostic> errors_;
+};
+
+/// How a KEY=VAL list or mapping treats a key without a value.
+enum class Bare {
+    null,   ///< environment, build.args: the key stays unset (null) until resolved
+    empty,  ///< labels, annotations, sysctls, options: the key maps to ""
+};
+
+/// `value` (a KEY=VAL list or a mapping) as a mapping of strings; other types are left alone.
+void to_mapping(Context& c, Tree& value, const std::string& path, Bare bare);
+/// A string becomes a one-item list.
+void string_to_list(Tree& value);
+/// parent[key], when it is a duration string or number, printed Go-style.
+void duration(Context& c, Tree& parent, const char* key, const std::string& path);
+/// parent[key], when it is a byte size string or integer, as a decimal string of bytes.
+void byte_size(Context& c, Tree& parent, const char* key, const std::string& path);
+/// extra_hosts: a list of "host:ip"/"host=ip" or a mapping -> sorted "host=ip" list.
+void extra_hosts(Context& c, Tree& value, const std::string& path);
+
+/// services.*.ports, volumes, devices, secrets, configs (canonical_mounts.cpp).
+void ports(Context& c, Tree& service, const std::string& path);
+void volumes(Context& c, Tree& service, const std::string& path);
+void devices(Context& c, Tree& service, const std::string& path);
+void file_references(Tree& service, const char* key);
+
+/// Every other service key (canonical_service.cpp).
+void service(Context& c, Tree& service, const std::string& path);
+
+}  // namespace compose::canonical
