@@ -272,6 +272,9 @@ Tree plain_scalar(const std::string& s) {
     if (s == "true" || s == "True" || s == "TRUE") return true;
     if (s == "false" || s == "False" || s == "FALSE") return false;
     std::string_view digits = without_sign(s);
+    // A leading zero means octal, as go-yaml (compose-go's parser) reads it: file modes 0440.
+    if (digits.size() > 1 && digits[0] == '0' && all_of(digits, is_octal))
+        return integer(s, digits.substr(1), 8, s[0] == '-');
     if (all_of(digits, is_digit)) return integer(s, digits, 10, s[0] == '-');
     if (s.size() > 2 && s[0] == '0' && s[1] == 'o' && all_of(s.substr(2), is_octal))
         return integer(s, std::string_view(s).substr(2), 8, false);

@@ -37,6 +37,8 @@ TEST_CASE("yaml: plain scalars follow the YAML 1.2 core schema", "[compose]") {
     CHECK(compose::plain_scalar(".5") == 0.5);
     CHECK(compose::plain_scalar("1.2.3") == "1.2.3");
     CHECK(compose::plain_scalar("0o17") == 15);
+    CHECK(compose::plain_scalar("0440") == 288);
+    CHECK(compose::plain_scalar("-0") == 0);
     CHECK(compose::plain_scalar("99999999999999999999") == 1e20);
     CHECK(compose::plain_scalar("+") == "+");
 }
