@@ -1,45 +1,69 @@
 #include "schema/keys.hpp"
 
 #include <map>
+#include <memory>
 #include <set>
+
+#include "schema/keys_table.hpp"
 
 namespace schema {
 namespace {
 
-constexpr unsigned kScalar = kString | kNumber | kBoolean;
-constexpr unsigned kListOrMap = kSequence | kMapping;
+const std::vector<KeySpec>& all_keys() {
+    static const std::vector<KeySpec> all = [] {
+        std::vector<KeySpec> out;
+        for (auto section : {table::project_keys, table::service_keys, table::build_deploy_keys,
+                             table::service_nested_keys}) {
+            auto part = section();
+            out.insert(out.end(), std::make_move_iterator(part.begin()),
+                       std::make_move_iterator(part.end()));
+        }
+        return out;
+    }();
+    return all;
+}
 
-// The one description of the compose format. Keep entries grouped by parent and ordered
-// as in the compose specification.
-const std::vector<KeySpec> kKeys = {
-    {.pattern = "version", .types = kString | kNumber},
-    {.pattern = "name", .types = kString},
-    {.pattern = "include", .types = kSequence},
-    {.pattern = "services", .types = kMapping, .name_pattern = "^[a-zA-Z0-9._-]+$"},
-    {.pattern = "networks", .types = kMapping | kNull},
-    {.pattern = "volumes", .types = kMapping | kNull},
-    {.pattern = "secrets", .types = kMapping | kNull},
-    {.pattern = "configs", .types = kMapping | kNull},
-    {.pattern = "models", .types = kMapping | kNull},
-
-    {.pattern = "services.*", .types = kMapping | kNull},
-    {.pattern = "services.*.image", .types = kString},
-    {.pattern = "services.*.command", .types = kString | kSequence | kNull, .merge = Merge::replace},
-    {.pattern = "services.*.entrypoint", .types = kString | kSequence | kNull, .merge = Merge::replace},
-    {.pattern = "services.*.environment", .types = kListOrMap, .merge = Merge::to_map},
-    {.pattern = "services.*.labels", .types = kListOrMap, .merge = Merge::to_map},
-    {.pattern = "services.*.ports", .types = kSequence, .merge = Merge::by_key, .merge_key = "ports"},
-    {.pattern = "services.*.volumes", .types = kSequence, .merge = Merge::by_key, .merge_key = "target"},
-    {.pattern = "services.*.healthcheck.test", .types = kString | kSequence, .merge = Merge::replace},
-    {.pattern = "services.*.cap_add", .types = kSequence, .merge = Merge::unique},
-    {.pattern = "services.*.dns", .types = kString | kSequence, .merge = Merge::unique},
-    {.pattern = "services.*.build.context", .types = kString, .path = PathKind::context},
-    {.pattern = "services.*.env_file[].path", .types = kString, .path = PathKind::path},
-    {.pattern = "services.*.volumes[].source", .types = kString, .path = PathKind::bind_source},
-    {.pattern = "services.*.extends.file", .types = kString, .path = PathKind::path},
-    {.pattern = "secrets.*.file", .types = kString, .path = PathKind::path},
-    {.pattern = "configs.*.file", .types = kString, .path = PathKind::path},
+// The table as a tree of segments, so a lookup costs one step per segment. "*" and "[]" are
+// ordinary child names here; matching gives them their meaning.
+struct Node {
+    const KeySpec* spec = nullptr;
+    std::map<std::string, std::unique_ptr<Node>> children;
 };
+
+const Node& root() {
+    static const Node built = [] {
+        Node r;
+        for (const auto& k : all_keys()) {
+            Node* at = &r;
+            for (const auto& seg : split_pattern(k.pattern)) {
+                auto& child = at->children[seg];
+                if (!child) child = std::make_unique<Node>();
+                at = child.get();
+            }
+            at->spec = &k;
+        }
+        return r;
+    }();
+    return built;
+}
+
+// Every node reached by `segments`; a literal key is tried before "*" so that a service named
+// "image" is still a service, and "*" never stands for a list item.
+void match(const Node& node, const std::vector<std::string>& segments, size_t i,
+           std::vector<const Node*>& out) {
+    if (i == segments.size()) {
+        out.push_back(&node);
+        return;
+    }
+    const auto& seg = segments[i];
+    if (auto it = node.children.find(seg); it != node.children.end())
+        match(*it->second, segments, i + 1, out);
+    if (seg == "[]") return;
+    if (auto it = node.children.find("*"); it != node.children.end())
+        match(*it->second, segments, i + 1, out);
+}
+
+}  // namespace
 
 std::vector<std::string> split_pattern(std::string_view pattern) {
     std::vector<std::string> out;
@@ -50,7 +74,8 @@ std::vector<std::string> split_pattern(std::string_view pattern) {
             current.clear();
         } else if (c == '[') {
             out.push_back(current);
-            current = "[";
+            current.clear();
+            current.push_back('[');  // GCC 12 warns (-Wrestrict, falsely) on `current = "["`
         } else {
             current += c;
         }
@@ -60,52 +85,25 @@ std::vector<std::string> split_pattern(std::string_view pattern) {
     return out;
 }
 
-struct Index {
-    std::vector<std::pair<std::vector<std::string>, const KeySpec*>> entries;
-};
-
-const Index& index() {
-    static const Index built = [] {
-        Index idx;
-        for (const auto& k : kKeys) idx.entries.emplace_back(split_pattern(k.pattern), &k);
-        return idx;
-    }();
-    return built;
+const std::vector<KeySpec>& keys() {
+    return all_keys();
 }
-
-bool matches(const std::vector<std::string>& pattern, const std::vector<std::string>& path) {
-    if (pattern.size() != path.size()) return false;
-    for (size_t i = 0; i < path.size(); ++i) {
-        if (pattern[i] == "*" ? path[i] == "[]" : pattern[i] != path[i]) return false;
-    }
-    return true;
-}
-
-}  // namespace
-
-const std::vector<KeySpec>& keys() { return kKeys; }
 
 const KeySpec* find(const std::vector<std::string>& segments) {
-    // Literal keys win over "*" (a service named "image" is still a service).
-    const KeySpec* wildcard = nullptr;
-    for (const auto& [pattern, spec] : index().entries) {
-        if (!matches(pattern, segments)) continue;
-        bool literal = true;
-        for (const auto& p : pattern) literal = literal && p != "*";
-        if (literal) return spec;
-        if (!wildcard) wildcard = spec;
-    }
-    return wildcard;
+    std::vector<const Node*> nodes;
+    match(root(), segments, 0, nodes);
+    for (const auto* node : nodes)
+        if (node->spec) return node->spec;
+    return nullptr;
 }
 
 std::vector<std::string> child_keys(const std::vector<std::string>& segments) {
+    std::vector<const Node*> nodes;
+    match(root(), segments, 0, nodes);
     std::set<std::string> out;
-    for (const auto& [pattern, spec] : index().entries) {
-        if (pattern.size() != segments.size() + 1) continue;
-        std::vector<std::string> parent(pattern.begin(), pattern.end() - 1);
-        if (matches(parent, segments) && pattern.back() != "*" && pattern.back() != "[]")
-            out.insert(pattern.back());
-    }
+    for (const auto* node : nodes)
+        for (const auto& [name, child] : node->children)
+            if (name != "*" && name != "[]") out.insert(name);
     return {out.begin(), out.end()};
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,11 @@ enum class Merge {
     unique,     ///< sequence appended, duplicates dropped (cap_add, dns, profiles)
     by_key,     ///< sequence of items merged by an identity (ports, volumes by target, secrets)
 };
+// Merge rules sit on the key that owns the value (services.*.ports), never inside list items:
+// items are kept or replaced whole. For by_key, merge_key names the item field that identifies
+// an item ("target", "path", "subnet"); the special key "ports" means a port's
+// (host_ip, published, target, protocol). For deep, a merge_key (logging: "driver") means
+// "merge only when both sides agree on that field, otherwise the override replaces".
 
 /// A type conversion applied after interpolation, so "${REPLICAS}" becomes an integer.
 enum class Cast { none, to_int, to_float, to_bool };
@@ -58,7 +64,22 @@ struct KeySpec {
     PathKind path = PathKind::none;
     Support support = Support::supported;
     std::string_view note = {};                    ///< for `accepted` keys: what users are told
+
+    // Rules upstream's JSON schema expresses, checked by compose::validate.
+    std::vector<std::string_view> required = {};   ///< keys a mapping value must have
+    std::vector<std::string_view> one_of = {};     ///< a mapping value needs at least one of these
+    std::string_view value_pattern = {};           ///< ECMAScript regex a string must contain
+    bool unique_items = false;                     ///< a sequence value must not repeat an item
+    /// "x-*" keys may sit beside the fixed keys of a mapping value. Irrelevant for mappings of
+    /// user-chosen names: there "x-foo" is a name like any other (a service may be "x-foo").
+    bool extensions = true;
+    std::optional<double> minimum = {};            ///< bounds for a numeric value
+    std::optional<double> maximum = {};
 };
+
+/// Value kinds combined often enough to name.
+inline constexpr unsigned kScalar = kString | kNumber | kBoolean;
+inline constexpr unsigned kListOrMap = kSequence | kMapping;
 
 /// Every key berth knows, in a fixed order.
 const std::vector<KeySpec>& keys();
@@ -66,6 +87,9 @@ const std::vector<KeySpec>& keys();
 /// The spec for a concrete path given as segments ("services", "web", "ports", "[]"); list
 /// indexes must be passed as "[]". nullptr for an unknown key.
 const KeySpec* find(const std::vector<std::string>& segments);
+
+/// A pattern split into segments: "a.*.b[].c" -> {"a", "*", "b", "[]", "c"}.
+std::vector<std::string> split_pattern(std::string_view pattern);
 
 /// The names of the fixed keys directly under the key at `segments` (for did-you-mean and
 /// unknown-key checks); empty when the key takes user-chosen names.
