@@ -48,6 +48,18 @@ void SourceMap::copy_subtree(const SourceMap& source, const std::string& from,
     }
 }
 
+void SourceMap::erase_subtree(const std::string& path) {
+    for (auto it = at_.lower_bound(path); it != at_.end();) {
+        if (is_under(it->first, path)) {
+            it = at_.erase(it);
+        } else if (it->first.compare(0, path.size(), path) == 0) {
+            ++it;  // a sibling sharing the prefix ("ab" after "a"); later entries may still match
+        } else {
+            break;
+        }
+    }
+}
+
 void SourceMap::overlay(const SourceMap& other) {
     for (const auto& [path, at] : other.at_) at_[path] = at;
 }

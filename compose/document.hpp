@@ -29,6 +29,8 @@ public:
     void copy_subtree(const SourceMap& source, const std::string& from, const std::string& to);
     /// Adds every entry of `other`, replacing ours on equal paths (the later file wins).
     void overlay(const SourceMap& other);
+    /// Removes every entry under `path`, itself included (a value that was dropped or replaced).
+    void erase_subtree(const std::string& path);
     const std::map<std::string, schema::Location>& entries() const { return at_; }
 
 private:
