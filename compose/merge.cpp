@@ -28,7 +28,8 @@ Tree expanded(const Tree& v, const Segments& seg) {
     Tree fill;
     if (segments_match(seg, "services.*.depends_on"))
         fill = {{"condition", "service_started"}, {"required", true}};
-    else if (!segments_match(seg, "services.*.networks") && !segments_match(seg, "services.*.models"))
+    else if (!segments_match(seg, "services.*.networks") &&
+             !segments_match(seg, "services.*.models"))
         return v;
     Tree out = Tree::object();
     for (const auto& name : v)

@@ -29,7 +29,8 @@ bool enabled(const Tree& service, const std::set<std::string>& active) {
 
 // The profiles in effect: the active ones plus those of every service asked for by name
 // (compose-go WithServicesEnabled).
-std::set<std::string> effective_profiles(const Tree& services, const std::vector<std::string>& active,
+std::set<std::string> effective_profiles(const Tree& services,
+                                         const std::vector<std::string>& active,
                                          const std::vector<std::string>& requested) {
     std::set<std::string> out(active.begin(), active.end());
     const std::set<std::string> given = out;

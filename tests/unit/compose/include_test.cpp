@@ -27,7 +27,8 @@ struct Loader {
         for (const auto& path : spec.paths) {
             auto it = files.find(path);
             if (it == files.end()) throw std::runtime_error("no such file or directory");
-            docs.push_back(compose::parse_yaml(it->second, path.substr(3), spec.project_directory).front());
+            auto parsed = compose::parse_yaml(it->second, path.substr(3), spec.project_directory);
+            docs.push_back(parsed.front());
         }
         auto project = compose::merge_documents(std::move(docs));
         compose::apply_includes(project, std::ref(*this), spec.chain);
