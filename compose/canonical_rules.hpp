@@ -13,7 +13,8 @@ namespace compose::canonical {
 /// The document being rewritten and the problems found so far.
 class Context {
 public:
-    Context(Document& doc, bool lenient) : doc_(doc), lenient_(lenient) {}
+    Context(Document& doc, bool lenient, bool fill_defaults)
+        : doc_(doc), lenient_(lenient), fill_defaults_(fill_defaults) {}
 
     /// Records a malformed value at `path`.
     void fail(const std::string& path, std::string message) {
@@ -21,6 +22,7 @@ public:
     }
     /// True when unparsable values are kept instead of reported.
     bool lenient() const { return lenient_; }
+    bool fill_defaults() const { return fill_defaults_; }
     /// Gives `to` the location of `from` (a list item that became a mapping entry, ...).
     void relocate(const std::string& from, const std::string& to) {
         doc_.locations.set(to, doc_.locations.find(from));
@@ -31,6 +33,7 @@ public:
 private:
     Document& doc_;
     bool lenient_;
+    bool fill_defaults_;
     std::vector<schema::Diagnostic> errors_;
 };
 

@@ -59,7 +59,7 @@ void depends_on(Context& c, Tree& service, const std::string& path) {
         *v = std::move(out);
         return;
     }
-    if (!v->is_object()) return;
+    if (!v->is_object() || !c.fill_defaults()) return;
     for (auto& [name, dep] : v->items()) {
         if (!dep.is_object()) continue;
         if (!dep.contains("condition")) dep["condition"] = "service_started";

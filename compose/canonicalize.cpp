@@ -62,6 +62,7 @@ void byte_size(Context& c, Tree& parent, const char* key, const std::string& pat
     if (!parent.is_object() || !parent.contains(key)) return;
     auto& v = parent[key];
     if (v.is_number_integer()) {
+        if (v.get<int64_t>() < 0) return;  // left for the validator's minimum to report
         v = v.dump();
     } else if (v.is_string()) {
         try {
@@ -157,7 +158,7 @@ void resource(Context& c, Tree& r, const std::string& kind, const std::string& p
 }  // namespace canonical
 
 void canonicalize(Document& doc, const CanonicalizeOptions& options) {
-    canonical::Context c(doc, options.lenient);
+    canonical::Context c(doc, options.lenient, options.fill_defaults);
     auto& tree = doc.tree;
     if (!tree.is_object()) return;
     if (tree.contains("services") && tree["services"].is_object()) {

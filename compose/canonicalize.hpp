@@ -9,6 +9,10 @@ struct CanonicalizeOptions {
     /// Keep an unparsable short-syntax value as written instead of reporting it. Used when
     /// interpolation is skipped (`config --no-interpolate`), where "${PORT}:80" must survive.
     bool lenient = false;
+    /// Fill the defaults of long-form entries (depends_on condition and required). Off for
+    /// single files before the merge, so an override that sets only `required` keeps the
+    /// base file's condition; on for the merged model.
+    bool fill_defaults = true;
 };
 
 /// Rewrites one parsed, interpolated file into the long syntax `docker compose config` prints,

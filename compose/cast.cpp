@@ -23,6 +23,13 @@ std::optional<Tree> to_int(const std::string& text) {
     return Tree(value);
 }
 
+std::optional<Tree> to_file_mode(const std::string& text) {
+    std::uint32_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, 8);
+    if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return {};
+    return Tree(value);
+}
+
 std::optional<Tree> to_float(const std::string& text) {
     double value = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -92,6 +99,8 @@ std::optional<Tree> cast_value(const std::string& text, schema::Cast cast) {
         return to_int(text);
     case schema::Cast::to_float:
         return to_float(text);
+    case schema::Cast::to_file_mode:
+        return to_file_mode(text);
     case schema::Cast::to_bool:
         return to_bool(text);
     case schema::Cast::none:

@@ -42,6 +42,7 @@ bool needs_quotes(const std::string& s) {
 void emit(YAML::Emitter& out, const Tree& node) {
     switch (node.type()) {
         case Tree::value_t::object:
+            if (node.empty()) out << YAML::Flow;
             out << YAML::BeginMap;
             for (auto it = node.begin(); it != node.end(); ++it) {
                 out << YAML::Key << it.key() << YAML::Value;
@@ -50,6 +51,7 @@ void emit(YAML::Emitter& out, const Tree& node) {
             out << YAML::EndMap;
             break;
         case Tree::value_t::array:
+            if (node.empty()) out << YAML::Flow;
             out << YAML::BeginSeq;
             for (const auto& item : node) emit(out, item);
             out << YAML::EndSeq;

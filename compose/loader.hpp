@@ -35,6 +35,7 @@ struct Project {
     std::vector<std::string> config_files;  ///< absolute paths of the files loaded
     std::vector<std::string> env_files;     ///< the .env / --env-file files that were read
     Environment environment;                ///< variables used for interpolation
+    std::vector<std::string> all_profiles;  ///< every profile any service names, sorted
     Tree model;
     SourceMap locations;
 };

@@ -33,7 +33,13 @@ enum class Merge {
 // "merge only when both sides agree on that field, otherwise the override replaces".
 
 /// A type conversion applied after interpolation, so "${REPLICAS}" becomes an integer.
-enum class Cast { none, to_int, to_float, to_bool };
+enum class Cast {
+    none,
+    to_int,
+    to_float,
+    to_bool,
+    to_file_mode,  ///< octal digits, as compose-go's toUnixFileMode reads secret/config modes
+};
 
 /// Whether berth acts on a key or only accepts and reports it.
 enum class Support {

@@ -229,7 +229,7 @@ std::vector<KeySpec> build_deploy_keys() {
         {.pattern = "services.*.build.secrets[].target", .types = kString},
         {.pattern = "services.*.build.secrets[].uid", .types = kString},
         {.pattern = "services.*.build.secrets[].gid", .types = kString},
-        {.pattern = "services.*.build.secrets[].mode", .types = kNumber | kString},
+        {.pattern = "services.*.build.secrets[].mode", .types = kNumber | kString, .cast = Cast::to_file_mode},
         {.pattern = "services.*.build.tags", .types = kSequence, .merge = Merge::unique},
         {.pattern = "services.*.build.tags[]", .types = kString},
         {.pattern = "services.*.build.ulimits", .types = kMapping, .name_pattern = "^[a-z]+$"},

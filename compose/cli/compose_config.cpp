@@ -1,12 +1,18 @@
 #include "compose/cli/compose_config.hpp"
 
+#include <algorithm>
 #include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
 #include <iostream>
 #include <iterator>
 
 #include <unistd.h>
 
+#include "compose/config_hash.hpp"
 #include "compose/config_output.hpp"
+#include "compose/interpolate.hpp"
 
 extern char** environ;
 
@@ -70,22 +76,100 @@ compose::LoadOptions load_options(const ComposeGlobals& g) {
     return o;
 }
 
+namespace {
+
+std::string lines(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) out += item + "\n";
+    return out;
+}
+
+std::vector<std::string> keys_of(const compose::Tree& model, const char* section) {
+    std::vector<std::string> out;
+    if (model.contains(section) && model.at(section).is_object())
+        for (auto it = model.at(section).begin(); it != model.at(section).end(); ++it)
+            out.push_back(it.key());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::vector<std::string> images(const compose::Project& project) {
+    std::vector<std::string> out;
+    for (const auto& name : keys_of(project.model, "services")) {
+        const auto& service = project.model.at("services").at(name);
+        out.push_back(service.contains("image") && service.at("image").is_string()
+                          ? service.at("image").get<std::string>()
+                          : project.name + "-" + name);
+    }
+    return out;
+}
+
+std::string hashes(const compose::Project& project, const std::string& wanted) {
+    std::vector<std::string> names = keys_of(project.model, "services");
+    if (wanted != "*") {
+        names.clear();
+        std::stringstream ss(wanted);
+        for (std::string n; std::getline(ss, n, ',');) names.push_back(n);
+    }
+    std::string out;
+    for (const auto& name : names) {
+        const auto& services = project.model.at("services");
+        if (!services.contains(name))
+            throw std::runtime_error(fmt::format("no such service: {}", name));
+        out += name + " " + compose::service_hash(services.at(name)) + "\n";
+    }
+    return out;
+}
+
+std::string environment_lines(const compose::Project& project) {
+    std::string out;
+    for (const auto& [k, v] : project.environment) out += k + "=" + v + "\n";
+    return out;
+}
+
+std::string variables_table(const compose::Project& raw) {
+    std::string out = fmt::format("{:<24}{:<10}{:<16}{}\n", "NAME", "REQUIRED", "DEFAULT VALUE",
+                                  "ALTERNATE VALUE");
+    for (const auto& v : compose::variables(raw.model))
+        out += fmt::format("{:<24}{:<10}{:<16}{}\n", v.name, v.required ? "true" : "false",
+                           v.default_value.value_or(""), v.alternate.value_or(""));
+    return out;
+}
+
+std::string render(const compose::Project& project, const ConfigFlags& f) {
+    if (f.services) return lines(keys_of(project.model, "services"));
+    if (f.volumes) return lines(keys_of(project.model, "volumes"));
+    if (f.networks) return lines(keys_of(project.model, "networks"));
+    if (f.profiles) return lines(project.all_profiles);
+    if (f.images) return lines(images(project));
+    if (!f.hash.empty()) return hashes(project, f.hash);
+    if (f.environment) return environment_lines(project);
+    return f.format == "json" ? compose::to_json(project.model) : compose::to_yaml(project.model);
+}
+
+}  // namespace
+
 int run_config(const ComposeGlobals& globals, const ConfigFlags& flags) {
     auto options = load_options(globals);
     options.services = flags.service_names;
-    options.interpolate = !flags.no_interpolate;
+    options.interpolate = !flags.no_interpolate && !flags.variables;
     options.normalize = !flags.no_normalize;
     options.consistency = !flags.no_consistency;
     options.resolve_environment = !flags.no_env_resolution;
     options.resolve_paths = !flags.no_path_resolution;
+    if (flags.variables) {
+        options.normalize = options.consistency = false;
+        std::cout << variables_table(compose::load(options));
+        return 0;
+    }
     auto project = compose::load(options);
     if (flags.quiet) return 0;
-    std::string text = flags.format == "json" ? compose::to_json(project.model)
-                                              : compose::to_yaml(project.model);
+    std::string text = render(project, flags);
     if (!flags.output.empty()) {
-        std::ofstream out(flags.output);
+        std::ofstream out(flags.output, std::ios::trunc);
         out << text;
-        return out ? 0 : 1;
+        if (!out) throw std::runtime_error(fmt::format("cannot write {}", flags.output));
+        return 0;
     }
     std::cout << text;
     return 0;

@@ -78,10 +78,10 @@ TEST_CASE("merge: unique sequences are appended without duplicates", "[compose][
                   links: [service1, service2=alias1]}})");
 }
 
-TEST_CASE("merge: plain sequences are appended", "[compose][merge]") {
+TEST_CASE("merge: sequences are appended, unique ones without repeats", "[compose][merge]") {
     CHECK_MODEL("services: {test: {group_add: [a]}}\nx-list: [1]",
                 "services: {test: {group_add: [a, b]}}\nx-list: [2]",
-                "services: {test: {group_add: [a, a, b]}}\nx-list: [1, 2]");
+                "services: {test: {group_add: [a, b]}}\nx-list: [1, 2]");
 }
 
 TEST_CASE("merge: environment and labels merge by key, null unsets", "[compose][merge]") {

@@ -207,8 +207,9 @@ TEST_CASE("validate: required keys and one-of rules", "[schema]") {
     CHECK(error_of("services:\n  web: {image: nginx}\nsecrets:\n  token: {name: t}\n") ==
           "compose.yaml:4:3: secrets.token: needs one of \"file\", \"environment\" or "
           "\"external\"");
-    CHECK(error_of("services:\n  web: {restart: always}\n") ==
-          "compose.yaml:2:3: services.web: needs one of \"image\", \"build\" or \"provider\"");
+    // A service without image or build is a consistency error (config --no-consistency
+    // accepts it), not a schema one.
+    CHECK(error_of("services:\n  web: {restart: always}\n").empty());
     SECTION("ulimits need both bounds in the mapping form only") {
         CHECK(error_of("services:\n  web:\n    image: nginx\n    ulimits: {nofile: {soft: 1}}\n") ==
               "compose.yaml:4:15: services.web.ulimits.nofile: missing required key \"hard\"");
@@ -231,8 +232,7 @@ services:
   db:
     image: postgres
     restart: [always]
-)") == "compose.yaml:3:3: services.web: needs one of \"image\", \"build\" or \"provider\"\n"
-       "compose.yaml:4:12: services.web: unknown key \"imgae\" (did you mean \"image\"?)\n"
+)") == "compose.yaml:4:12: services.web: unknown key \"imgae\" (did you mean \"image\"?)\n"
        "compose.yaml:5:22: services.web.ports[0].target: must be an integer, got \"http\"\n"
        "compose.yaml:6:5: services.web.tty: must be a boolean or a string, got a list\n"
        "compose.yaml:9:5: services.db.restart: must be a string, got a list");
