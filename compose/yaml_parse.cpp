@@ -156,11 +156,11 @@ private:
 
     Tree mapping(const YAML::Node& node, const std::string& path, size_t depth) {
         Tree out = Tree::object();
-        std::vector<YAML::Node> merges;
+        std::vector<std::pair<YAML::Node, YAML::Node>> merges;  // "<<" key, its value
         for (const auto& kv : node) {
             const std::string key = key_of(kv.first, path);
             if (key == "<<" && kv.first.Tag() == "?") {
-                merges.push_back(kv.second);
+                merges.emplace_back(kv.first, kv.second);
                 continue;
             }
             auto p = child_path(path, key);
@@ -172,21 +172,23 @@ private:
             doc_.locations.set(p, location(kv.second.IsScalar() ? kv.second : kv.first));
             out[key] = convert(kv.second, p, depth + 1);
         }
-        for (const auto& merge : merges) apply_merge_key(out, merge, path, depth);
+        for (const auto& [key, merge] : merges) apply_merge_key(out, key, merge, path, depth);
         return out;
     }
 
     // YAML merge keys (<<): keys written in the mapping win over merged ones, and earlier
     // merged mappings win over later ones (yaml.org/type/merge.html).
-    void apply_merge_key(Tree& out, const YAML::Node& merge, const std::string& path,
-                         size_t depth) {
+    void apply_merge_key(Tree& out, const YAML::Node& key, const YAML::Node& merge,
+                         const std::string& path, size_t depth) {
         std::vector<YAML::Node> sources;
         if (merge.IsMap()) sources.push_back(merge);
         else if (merge.IsSequence())
             for (const auto& item : merge) sources.push_back(item);
+        else
+            fail(key, path, "map merge requires map or sequence of maps as the value");
         for (const auto& source : sources) {
             if (!source.IsMap())
-                fail(source, path, "map merge requires map or sequence of maps as the value");
+                fail(key, path, "map merge requires map or sequence of maps as the value");
             Tree merged = convert(source, path, depth + 1);
             for (auto& [key, value] : merged.items())
                 if (!out.contains(key)) out[key] = std::move(value);

@@ -66,6 +66,8 @@ TEST_CASE("yaml: !reset and !override are recorded as merge tags", "[compose]") 
 TEST_CASE("yaml: bad input gets a located error", "[compose]") {
     CHECK(error_of("a: 1\na: 2\n") == "compose.yaml:2:1: a: mapping key \"a\" already defined at line 1");
     CHECK(error_of("1: x\n") == "compose.yaml:1:1: non-string key at top level: 1");
+    CHECK(error_of("x: &s text\ny:\n  <<: *s\n") ==
+          "compose.yaml:3:3: y: map merge requires map or sequence of maps as the value");
     CHECK(error_of("a: [1, 2\n").rfind("compose.yaml:", 0) == 0);
     CHECK(error_of(std::string("a: \xff\xfe\n")) ==
           "compose.yaml:1:4: file is not UTF-8 text (binary data?)");
