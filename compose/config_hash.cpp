@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-#include "compose/config_output.hpp"
 
 namespace compose {
 
@@ -23,8 +22,8 @@ std::string service_hash(const Tree& service) {
     for (const char* key : {"build", "pull_policy", "scale", "depends_on", "profiles"})
         hashed.erase(key);
     if (hashed.contains("deploy") && hashed["deploy"].is_object()) hashed["deploy"].erase("replicas");
-    // canonical_order sorts every nested mapping, so equal configs hash equally.
-    return sha256_hex(canonical_order(hashed).dump());
+    // Tree keeps mapping keys sorted, so equal configs dump, and hash, equally.
+    return sha256_hex(hashed.dump());
 }
 
 }  // namespace compose

@@ -15,7 +15,4 @@ std::string to_yaml(const Tree& model);
 /// The model as indented JSON with the same key order as to_yaml.
 std::string to_json(const Tree& model);
 
-/// A copy of the model with keys ordered as to_yaml prints them.
-Tree canonical_order(const Tree& model);
-
 }  // namespace compose

@@ -11,7 +11,7 @@
 namespace compose {
 
 /// The untyped model every loader stage works on: YAML turned into JSON, key order kept.
-using Tree = nlohmann::ordered_json;
+using Tree = nlohmann::json;
 
 /// A key path, dots plus [i]: "services.web.ports[1]". Mapping keys that contain dots or
 /// brackets are written as they are; paths are for locating and reporting, not for parsing.

@@ -207,9 +207,16 @@ Document merge_documents(std::vector<Document> documents) {
     Document out = std::move(documents.front());
     if (!out.tree.is_object()) out.tree = Tree::object();
     detail::strip_resets(out.tree, "", out.tags, out.locations);
+    // Each file is made unique once; merge_sequence keeps merged lists unique, so the whole
+    // model need not be walked again after every file (compose-go does, at O(files x model)).
     detail::Segments seg;
     detail::enforce_unicity(out.tree, out.locations, seg, "");
-    for (size_t i = 1; i < documents.size(); ++i) merge_into(out, documents[i]);
+    for (size_t i = 1; i < documents.size(); ++i) {
+        Document& over = documents[i];
+        detail::enforce_unicity(over.tree, over.locations, seg, "");
+        detail::MergeContext ctx{out.locations, over.locations, over.tags};
+        detail::merge_root(ctx, out.tree, over.tree);
+    }
     out.tags.clear();
     return out;
 }

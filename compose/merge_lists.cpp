@@ -104,6 +104,11 @@ struct Item {
 
 // Puts the items' locations at their new indexes; the key's own location stays.
 void relocate(MergeContext& ctx, const std::vector<Item>& items, const std::string& path) {
+    bool unchanged = true;  // the common case: every base item kept in place, nothing added
+    for (size_t k = 0; k < items.size() && unchanged; ++k)
+        unchanged = items[k].origins.size() == 1 && !items[k].origins[0].from_override &&
+                    items[k].origins[0].index == k;
+    if (unchanged) return;
     SourceMap old;
     old.copy_subtree(ctx.locations, path, path);
     ctx.locations.erase_subtree(path);

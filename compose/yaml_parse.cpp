@@ -1,14 +1,21 @@
+// Builds compose Documents straight from yaml-cpp's parser events, in one pass:
+//
+//   text ─> UTF-8 check ─> YAML::Parser ─events─> TreeBuilder ─> Document{tree, locations, tags}
+//
+// Building from events rather than YAML::LoadAll gives every value its mark, lets aliases be
+// counted before they are expanded (an alias bomb is refused in linear time), and avoids
+// LoadAll's endless loop on some malformed streams (a lone "," yields empty documents forever:
+// yaml-cpp issue 1040), since parsing stops at the first empty document.
 #include "compose/yaml_parse.hpp"
 
-#include <charconv>
-#include <cmath>
 #include <map>
 #include <sstream>
 
 #include <fmt/format.h>
 #include <yaml-cpp/anchor.h>
 #include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/yaml.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/parser.h>
 
 namespace compose {
 namespace {
@@ -17,6 +24,7 @@ using schema::Location;
 
 constexpr const char* kResetTag = "!reset";
 constexpr const char* kOverrideTag = "!override";
+constexpr const char* kMergeError = "map merge requires map or sequence of maps as the value";
 
 /// Index of the first byte that is not part of valid UTF-8, or npos.
 size_t invalid_utf8_at(std::string_view s) {
@@ -46,245 +54,225 @@ Location location_of_offset(const std::string& file, std::string_view text, size
     return {file, line, column};
 }
 
-// Counts the values a document expands to with every alias replaced by its anchor's content,
-// in one linear pass over parser events, so an alias bomb is refused before it is expanded.
-class AliasBudget : public YAML::EventHandler {
-public:
-    AliasBudget(const std::string& file, size_t limit) : file_(file), limit_(limit) {}
+/// The typed value of a scalar event: quoted and !!str scalars are strings, plain ones (and
+/// !reset/!override/!!int ...) resolve by the YAML 1.2 core schema.
+Tree scalar_value(const std::string& tag, const std::string& text) {
+    if (tag == "!" || tag == "tag:yaml.org,2002:str") return text;
+    if (tag == "?" || tag == kResetTag || tag == kOverrideTag || tag.rfind("tag:yaml.org,2002:", 0) == 0)
+        return plain_scalar(text);
+    return text;  // unknown local tags keep the text, as go-yaml does
+}
 
-    void OnDocumentStart(const YAML::Mark&) override { stack_ = {0}; }
-    void OnDocumentEnd() override {}
-    void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { leaf(mark, anchor); }
-    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                  const std::string&) override {
-        leaf(mark, anchor);
+class TreeBuilder : public YAML::EventHandler {
+public:
+    TreeBuilder(const std::string& file, const std::string& directory, const ParseLimits& limits)
+        : file_(file), directory_(directory), limits_(limits) {}
+
+    std::vector<Document> documents;
+    bool last_root_was_null = false;
+
+    void OnDocumentStart(const YAML::Mark& mark) override {
+        doc_ = Document{file_, directory_, nullptr, {}, {}};
+        doc_.locations.set("", location(mark));
+        stack_.clear();
+        last_root_was_null = false;
     }
-    void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-        auto it = sizes_.find(anchor);
-        add(mark, it == sizes_.end() ? 1 : it->second);
+    void OnDocumentEnd() override { documents.push_back(std::move(doc_)); }
+    void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+        if (stack_.empty()) last_root_was_null = true;
+        leaf(mark, "?", anchor, nullptr);
     }
-    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
+    void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                  const std::string& value) override {
+        leaf(mark, tag, anchor, value);
+    }
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override;
+    void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                          YAML::EmitterStyle::value) override {
-        open(anchor);
+        open(mark, tag, anchor, false);
     }
     void OnSequenceEnd() override { close(); }
-    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
+    void OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                     YAML::EmitterStyle::value) override {
-        open(anchor);
+        open(mark, tag, anchor, true);
     }
     void OnMapEnd() override { close(); }
 
 private:
-    void leaf(const YAML::Mark& mark, YAML::anchor_t anchor) {
-        if (anchor) sizes_[anchor] = 1;
-        add(mark, 1);
-    }
-    void open(YAML::anchor_t anchor) {
-        anchors_.push_back(anchor);
-        stack_.push_back(1);
-    }
-    void close() {
-        size_t size = stack_.back();
-        stack_.pop_back();
-        if (anchors_.back()) sizes_[anchors_.back()] = size;
-        anchors_.pop_back();
-        stack_.back() += size;
-    }
-    void add(const YAML::Mark& mark, size_t n) {
-        stack_.back() += n;
-        size_t total = 0;
-        for (auto s : stack_) total += s;
-        if (total > limit_)
-            throw schema::LoadError({file_, mark.line + 1, mark.column + 1}, "",
-                                    fmt::format("excessive aliasing: the document expands to "
-                                                "more than {} values", limit_));
+    struct Frame {
+        Tree value;
+        bool mapping = false;
+        std::string path;
+        YAML::anchor_t anchor = 0;
+        size_t first_node = 0;  // nodes_ when the collection opened, to size its anchor
+        bool have_key = false;
+        bool key_is_merge = false;
+        std::string key;
+        YAML::Mark key_mark;
+        std::vector<std::pair<Tree, std::string>> merges;  // "<<" values and their paths
+        YAML::Mark merge_mark;
+    };
+    struct Anchored {
+        Tree value;
+        std::string path;
+        size_t nodes = 1;
+    };
+
+    Location location(const YAML::Mark& mark) const {
+        if (mark.is_null()) return {file_, 0, 0};
+        return {file_, mark.line + 1, mark.column + 1};
     }
 
-    const std::string& file_;
-    size_t limit_;
-    std::vector<size_t> stack_{0};
-    std::vector<YAML::anchor_t> anchors_;
-    std::map<YAML::anchor_t, size_t> sizes_;
-};
-
-class Converter {
-public:
-    Converter(Document& doc, const ParseLimits& limits) : doc_(doc), limits_(limits) {}
-
-    Tree convert(const YAML::Node& node, const std::string& path, size_t depth) {
-        if (++nodes_ > limits_.max_nodes)
-            fail(node, path, fmt::format("document expands to more than {} values "
-                                         "(an alias bomb?)", limits_.max_nodes));
-        if (depth > limits_.max_depth)
-            fail(node, path, fmt::format("nesting deeper than {} levels", limits_.max_depth));
-        record_tag(node, path);
-        switch (node.Type()) {
-            case YAML::NodeType::Sequence: return sequence(node, path, depth);
-            case YAML::NodeType::Map: return mapping(node, path, depth);
-            case YAML::NodeType::Scalar: return scalar(node);
-            default: return nullptr;
-        }
+    [[noreturn]] void fail(const YAML::Mark& mark, const std::string& path, std::string message) {
+        throw schema::LoadError(location(mark), path, std::move(message));
     }
 
-    [[noreturn]] void fail(const YAML::Node& node, const std::string& path, std::string message) {
-        throw schema::LoadError(location(node), path, std::move(message));
+    bool expecting_key() const { return !stack_.empty() && stack_.back().mapping && !stack_.back().have_key; }
+
+    std::string next_path() const {
+        if (stack_.empty()) return "";
+        const Frame& top = stack_.back();
+        if (!top.mapping) return item_path(top.path, top.value.size());
+        return child_path(top.path, top.key_is_merge ? "<<" : top.key);
     }
 
-    Location location(const YAML::Node& node) const {
-        auto mark = node.Mark();
-        if (mark.is_null()) return {doc_.file, 0, 0};
-        return {doc_.file, mark.line + 1, mark.column + 1};
-    }
-
-private:
-    void record_tag(const YAML::Node& node, const std::string& path) {
-        const auto& tag = node.Tag();
+    // Where a value is reported: a scalar at itself, a collection under a key at its key.
+    void record(const std::string& path, const YAML::Mark& mark, const std::string& tag,
+                bool collection) {
+        bool under_key = !stack_.empty() && stack_.back().mapping;
+        doc_.locations.set(path, location(collection && under_key ? stack_.back().key_mark : mark));
         if (tag == kResetTag) doc_.tags[path] = MergeTag::reset;
         if (tag == kOverrideTag) doc_.tags[path] = MergeTag::override_;
     }
 
-    Tree sequence(const YAML::Node& node, const std::string& path, size_t depth) {
-        Tree out = Tree::array();
-        size_t i = 0;
-        for (const auto& item : node) {
-            auto p = item_path(path, i++);
-            doc_.locations.set(p, location(item));
-            out.push_back(convert(item, p, depth + 1));
-        }
-        return out;
+    void count(const YAML::Mark& mark, size_t n) {
+        nodes_ += n;
+        if (nodes_ > limits_.max_nodes)
+            fail(mark, "", fmt::format("excessive aliasing: the document expands to more than {} "
+                                       "values", limits_.max_nodes));
     }
 
-    Tree mapping(const YAML::Node& node, const std::string& path, size_t depth) {
-        Tree out = Tree::object();
-        std::vector<std::pair<YAML::Node, YAML::Node>> merges;  // "<<" key, its value
-        for (const auto& kv : node) {
-            const std::string key = key_of(kv.first, path);
-            if (key == "<<" && kv.first.Tag() == "?") {
-                merges.emplace_back(kv.first, kv.second);
-                continue;
-            }
-            auto p = child_path(path, key);
-            if (out.contains(key)) {
-                auto first = doc_.locations.find(p);
-                fail(kv.first, p, fmt::format("mapping key \"{}\" already defined at line {}", key,
-                                              first.line));
-            }
-            doc_.locations.set(p, location(kv.second.IsScalar() ? kv.second : kv.first));
-            out[key] = convert(kv.second, p, depth + 1);
+    void key(const YAML::Mark& mark, const std::string& tag, const Tree& text) {
+        Frame& top = stack_.back();
+        std::string where = top.path.empty() ? "at top level" : "in " + top.path;
+        if (text.is_null()) fail(mark, top.path, "non-string key " + where);
+        const std::string& name = text.get_ref<const std::string&>();
+        if (tag == "?" && !plain_scalar(name).is_string())
+            fail(mark, top.path, fmt::format("non-string key {}: {}", where, name));
+        top.key_is_merge = name == "<<" && tag == "?";
+        if (top.key_is_merge) top.merge_mark = mark;
+        if (!top.key_is_merge && top.value.contains(name)) {
+            auto path = child_path(top.path, name);
+            fail(mark, path, fmt::format("mapping key \"{}\" already defined at line {}", name,
+                                         doc_.locations.find(path).line));
         }
-        for (const auto& [key, merge] : merges) apply_merge_key(out, key, merge, path, depth);
-        return out;
+        top.key = name;
+        top.key_mark = mark;
+        top.have_key = true;
+    }
+
+    void leaf(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+              const Tree& text) {
+        if (expecting_key()) return key(mark, tag, text);
+        count(mark, 1);
+        auto path = next_path();
+        record(path, mark, tag, false);
+        Tree value = text.is_null() ? Tree(nullptr) : scalar_value(tag, text.get<std::string>());
+        if (anchor) anchors_[anchor] = {value, path, 1};
+        attach(std::move(value), path);
+    }
+
+    void open(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+              bool mapping) {
+        if (expecting_key()) fail(mark, stack_.back().path, "mapping keys must be strings");
+        if (stack_.size() >= limits_.max_depth)
+            fail(mark, next_path(), fmt::format("nesting deeper than {} levels", limits_.max_depth));
+        count(mark, 1);
+        auto path = next_path();
+        record(path, mark, tag, true);
+        Frame frame;
+        frame.value = mapping ? Tree::object() : Tree::array();
+        frame.mapping = mapping;
+        frame.path = path;
+        frame.anchor = anchor;
+        frame.first_node = nodes_;
+        stack_.push_back(std::move(frame));
+    }
+
+    void close() {
+        Frame frame = std::move(stack_.back());
+        stack_.pop_back();
+        if (frame.mapping) apply_merges(frame);
+        if (frame.anchor)
+            anchors_[frame.anchor] = {frame.value, frame.path, nodes_ - frame.first_node + 1};
+        attach(std::move(frame.value), frame.path);
+    }
+
+    void attach(Tree value, const std::string& path) {
+        if (stack_.empty()) {
+            doc_.tree = std::move(value);
+            return;
+        }
+        Frame& top = stack_.back();
+        if (!top.mapping) {
+            top.value.push_back(std::move(value));
+        } else if (top.key_is_merge) {
+            top.merges.emplace_back(std::move(value), path);
+        } else {
+            top.value[top.key] = std::move(value);
+        }
+        top.have_key = top.key_is_merge = false;
     }
 
     // YAML merge keys (<<): keys written in the mapping win over merged ones, and earlier
     // merged mappings win over later ones (yaml.org/type/merge.html).
-    void apply_merge_key(Tree& out, const YAML::Node& key, const YAML::Node& merge,
-                         const std::string& path, size_t depth) {
-        std::vector<YAML::Node> sources;
-        if (merge.IsMap()) sources.push_back(merge);
-        else if (merge.IsSequence())
-            for (const auto& item : merge) sources.push_back(item);
-        else
-            fail(key, path, "map merge requires map or sequence of maps as the value");
-        for (const auto& source : sources) {
-            if (!source.IsMap())
-                fail(key, path, "map merge requires map or sequence of maps as the value");
-            Tree merged = convert(source, path, depth + 1);
-            for (auto& [key, value] : merged.items())
-                if (!out.contains(key)) out[key] = std::move(value);
+    void apply_merges(Frame& frame) {
+        for (auto& [merged, from] : frame.merges) {
+            if (merged.is_object()) {
+                merge_one(frame, merged, from);
+                continue;
+            }
+            if (!merged.is_array()) fail(frame.merge_mark, frame.path, kMergeError);
+            for (size_t i = 0; i < merged.size(); ++i) {
+                if (!merged[i].is_object()) fail(frame.merge_mark, frame.path, kMergeError);
+                merge_one(frame, merged[i], item_path(from, i));
+            }
         }
     }
 
-    // compose-go rejects keys that YAML 1.2 reads as numbers, booleans or null.
-    std::string key_of(const YAML::Node& key, const std::string& path) {
-        std::string where = path.empty() ? "at top level" : "in " + path;
-        if (!key.IsScalar() && !key.IsNull()) fail(key, path, "non-string key " + where);
-        const std::string& text = key.Scalar();
-        if (key.Tag() == "?" && !plain_scalar(text).is_string())
-            fail(key, path, fmt::format("non-string key {}: {}", where, text));
-        return text;
+    void merge_one(Frame& frame, const Tree& source, const std::string& from) {
+        for (auto it = source.begin(); it != source.end(); ++it) {
+            if (frame.value.contains(it.key())) continue;
+            frame.value[it.key()] = it.value();
+            doc_.locations.copy_subtree(doc_.locations, child_path(from, it.key()),
+                                        child_path(frame.path, it.key()));
+        }
     }
 
-    Tree scalar(const YAML::Node& node) {
-        const auto& tag = node.Tag();
-        const std::string& text = node.Scalar();
-        if (tag == "!" || tag == "tag:yaml.org,2002:str") return text;
-        if (tag == "?" || tag == kResetTag || tag == kOverrideTag) return plain_scalar(text);
-        if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
-            tag == "tag:yaml.org,2002:bool" || tag == "tag:yaml.org,2002:null")
-            return plain_scalar(text);
-        return text;  // unknown tags keep the text, as go-yaml does for local tags
-    }
-
-    Document& doc_;
+    const std::string& file_;
+    const std::string& directory_;
     const ParseLimits& limits_;
+    Document doc_;
+    std::vector<Frame> stack_;
+    std::map<YAML::anchor_t, Anchored> anchors_;
     size_t nodes_ = 0;
 };
 
+void TreeBuilder::OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) {
+    if (expecting_key()) fail(mark, stack_.back().path, "mapping keys must be strings");
+    auto it = anchors_.find(anchor);
+    if (it == anchors_.end()) fail(mark, next_path(), "alias of an anchor that is not complete");
+    count(mark, it->second.nodes);
+    auto path = next_path();
+    doc_.locations.copy_subtree(doc_.locations, it->second.path, path);
+    attach(it->second.value, path);
+}
+
 std::string yaml_error_message(const YAML::Exception& e) {
-    // yaml-cpp prefixes msg with "yaml-cpp: error at line ..." in what(); msg is the bare text.
     return e.msg.empty() ? std::string("invalid YAML") : "invalid YAML: " + e.msg;
 }
 
 }  // namespace
-
-namespace {
-
-bool all_of(std::string_view s, bool (*pred)(char)) {
-    if (s.empty()) return false;
-    for (char c : s)
-        if (!pred(c)) return false;
-    return true;
-}
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_octal(char c) { return c >= '0' && c <= '7'; }
-bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-
-std::string_view without_sign(std::string_view s) {
-    if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
-    return s;
-}
-
-// [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?  (YAML 1.2 core schema float)
-bool is_float(std::string_view s) {
-    s = without_sign(s);
-    auto exponent = s.find_first_of("eE");
-    std::string_view mantissa = s.substr(0, exponent);
-    if (exponent != std::string_view::npos &&
-        !all_of(without_sign(s.substr(exponent + 1)), is_digit))
-        return false;
-    auto dot = mantissa.find('.');
-    if (dot == std::string_view::npos) return all_of(mantissa, is_digit);
-    std::string_view whole = mantissa.substr(0, dot), fraction = mantissa.substr(dot + 1);
-    if (whole.empty()) return all_of(fraction, is_digit);
-    return all_of(whole, is_digit) && (fraction.empty() || all_of(fraction, is_digit));
-}
-
-Tree integer(const std::string& s, std::string_view digits, int base, bool negative) {
-    int64_t v = 0;
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v, base);
-    if (ec != std::errc() || end != digits.data() + digits.size()) return std::stod(s);
-    return negative ? -v : v;
-}
-
-}  // namespace
-
-Tree plain_scalar(const std::string& s) {
-    if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
-    if (s == "true" || s == "True" || s == "TRUE") return true;
-    if (s == "false" || s == "False" || s == "FALSE") return false;
-    std::string_view digits = without_sign(s);
-    // A leading zero means octal, as go-yaml (compose-go's parser) reads it: file modes 0440.
-    if (digits.size() > 1 && digits[0] == '0' && all_of(digits, is_octal))
-        return integer(s, digits.substr(1), 8, s[0] == '-');
-    if (all_of(digits, is_digit)) return integer(s, digits, 10, s[0] == '-');
-    if (s.size() > 2 && s[0] == '0' && s[1] == 'o' && all_of(s.substr(2), is_octal))
-        return integer(s, std::string_view(s).substr(2), 8, false);
-    if (s.size() > 2 && s[0] == '0' && s[1] == 'x' && all_of(s.substr(2), is_hex))
-        return integer(s, std::string_view(s).substr(2), 16, false);
-    if (is_float(s)) return std::stod(s);
-    return s;  // .inf and .nan stay text: JSON cannot hold them and no compose key takes one
-}
 
 std::vector<Document> parse_yaml(std::string_view text, const std::string& file,
                                  const std::string& directory, const ParseLimits& limits) {
@@ -294,33 +282,18 @@ std::vector<Document> parse_yaml(std::string_view text, const std::string& file,
     if (auto bad = invalid_utf8_at(text); bad != std::string_view::npos)
         throw schema::LoadError(location_of_offset(file, text, bad), "",
                                 "file is not UTF-8 text (binary data?)");
-    std::vector<YAML::Node> nodes;
+    std::istringstream stream{std::string(text)};
+    TreeBuilder builder(file, directory, limits);
     try {
-        std::string owned(text);
-        std::istringstream stream(owned);
-        YAML::Parser scanner(stream);
-        AliasBudget budget(file, limits.max_nodes);
-        while (scanner.HandleNextDocument(budget)) {
+        YAML::Parser parser(stream);
+        while (parser.HandleNextDocument(builder) && !builder.last_root_was_null) {
         }
-        nodes = YAML::LoadAll(owned);
     } catch (const YAML::Exception& e) {
         Location at{file, e.mark.is_null() ? 0 : e.mark.line + 1,
                     e.mark.is_null() ? 0 : e.mark.column + 1};
         throw schema::LoadError(at, "", yaml_error_message(e));
     }
-    std::vector<Document> documents;
-    for (const auto& node : nodes) {
-        Document doc{file, directory, {}, {}, {}};
-        Converter converter(doc, limits);
-        try {
-            doc.locations.set("", converter.location(node));
-            doc.tree = converter.convert(node, "", 0);
-        } catch (const YAML::Exception& e) {
-            throw schema::LoadError(converter.location(node), "", yaml_error_message(e));
-        }
-        documents.push_back(std::move(doc));
-    }
-    return documents;
+    return std::move(builder.documents);
 }
 
 }  // namespace compose

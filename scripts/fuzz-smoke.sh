@@ -14,5 +14,6 @@ corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
 cp tests/data/fuzz-seeds/* samples/*/compose.yaml "$corpus"/ 2>/dev/null || true
 "$build_dir/tests/berth_loader_fuzz" "$corpus" -max_total_time="$seconds" -timeout=10 \
+  -artifact_prefix="$build_dir/" \
   -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 2>&1 | tail -n 15
 echo "fuzz smoke: ${seconds}s without a crash"

@@ -162,7 +162,11 @@ int run_config(const ComposeGlobals& globals, const ConfigFlags& flags) {
         std::cout << variables_table(compose::load(options));
         return 0;
     }
-    auto project = compose::load(options);
+    // Kept, never destroyed: freeing a large model costs more than the process exit does the
+    // same (compilers do likewise); the pointer stays reachable, so leak checkers stay quiet.
+    static const compose::Project* kept = nullptr;
+    kept = new compose::Project(compose::load(options));
+    const compose::Project& project = *kept;
     if (flags.quiet) return 0;
     std::string text = render(project, flags);
     if (!flags.output.empty()) {

@@ -94,9 +94,9 @@ TEST_CASE("cast: YAML 1.1 booleans convert with a located warning", "[schema]") 
     CHECK(doc.tree["services"]["web"]["tty"] == true);
     CHECK(doc.tree["services"]["web"]["privileged"] == false);
     CHECK(log.text() ==
-          "compose.yaml:3:10: services.web.tty: \"yes\" for a boolean is not YAML 1.2, use true\n"
           "compose.yaml:4:17: services.web.privileged: \"off\" for a boolean is not YAML 1.2, "
-          "use false\n");
+          "use false\n"
+          "compose.yaml:3:10: services.web.tty: \"yes\" for a boolean is not YAML 1.2, use true\n");
 }
 
 TEST_CASE("cast: extension fields are left alone", "[schema]") {

@@ -51,14 +51,14 @@ const char* kSpecExample = R"(services:
 
 TEST_CASE("profiles: services without profiles are always enabled", "[compose][profiles]") {
     CHECK(services_after(kSpecExample, {}) == Names{"foo"});
-    CHECK(services_after(kSpecExample, {"test"}) == Names{"foo", "bar", "baz"});
+    CHECK(services_after(kSpecExample, {"test"}) == Names{"bar", "baz", "foo"});
     CHECK(services_after(kSpecExample, {"dev"}) == Names{"foo", "other"});
-    CHECK(services_after(kSpecExample, {"*"}) == Names{"foo", "bar", "baz", "other"});
+    CHECK(services_after(kSpecExample, {"*"}) == Names{"bar", "baz", "foo", "other"});
 }
 
 TEST_CASE("profiles: a service named on the command line activates its profiles",
           "[compose][profiles]") {
-    CHECK(services_after(kSpecExample, {}, {"baz"}) == Names{"foo", "bar", "baz"});
+    CHECK(services_after(kSpecExample, {}, {"baz"}) == Names{"bar", "baz", "foo"});
     CHECK(services_after(kSpecExample, {}, {"foo", "nope"}) == Names{"foo"});
 }
 
@@ -113,7 +113,7 @@ TEST_CASE("profiles: a dependency that is not required may be disabled", "[compo
     auto doc = load(text);
     compose::apply_profiles(doc, {}, {});
     CHECK(doc.tree["services"]["foo"]["depends_on"].dump() ==
-          R"({"db":{"required":true,"condition":"service_started"}})");
+          R"({"db":{"condition":"service_started","required":true}})");
     CHECK_FALSE(doc.tree["services"].contains("bar"));
 
     auto enabled = load(text);

@@ -251,6 +251,6 @@ services:
 )") == "");
     CHECK(log.text() ==
           "compose.yaml:1:10: version: the attribute `version` is obsolete, it will be ignored\n"
-          "compose.yaml:5:14: services.web.deploy.placement: deploy.placement is swarm-only; "
+          "compose.yaml:8:14: services.db.deploy.placement: deploy.placement is swarm-only; "
           "berth ignores it\n");
 }

@@ -78,6 +78,13 @@ TEST_CASE("yaml: bad input gets a located error", "[compose]") {
     CHECK(error_of(bomb).find("excessive aliasing") != std::string::npos);
 }
 
+TEST_CASE("yaml: streams that make yaml-cpp's LoadAll loop forever end", "[compose]") {
+    // A lone "," yields empty documents forever from LoadAll (yaml-cpp issue 1040); found by
+    // the loader's fuzz target.
+    CHECK(parse_yaml(",", "c.yaml", "/p").size() == 1);
+    CHECK(parse_yaml(", restart:\"true}}\n    x: {rt:\"curl -f ", "c.yaml", "/p").size() <= 1);
+}
+
 TEST_CASE("yaml: several documents in one file", "[compose]") {
     auto docs = parse_yaml("a: 1\n---\nb: 2\n", "c.yaml", "/p");
     REQUIRE(docs.size() == 2);
