@@ -39,13 +39,17 @@ schema::Location SourceMap::find(const std::string& path) const {
 
 void SourceMap::copy_subtree(const SourceMap& source, const std::string& from,
                              const std::string& to) {
+    // Collected first: when source is this map and `to` lies under `from` (a key with a dot
+    // in it looks like a child), inserting while iterating would never end.
+    std::vector<std::pair<std::string, schema::Location>> copied;
     for (auto it = source.at_.lower_bound(from); it != source.at_.end(); ++it) {
         if (!is_under(it->first, from)) {
             if (it->first.compare(0, from.size(), from) != 0) break;
             continue;
         }
-        at_[to + it->first.substr(from.size())] = it->second;
+        copied.emplace_back(to + it->first.substr(from.size()), it->second);
     }
+    for (auto& [path, at] : copied) at_[std::move(path)] = std::move(at);
 }
 
 void SourceMap::erase_subtree(const std::string& path) {

@@ -85,6 +85,12 @@ TEST_CASE("yaml: streams that make yaml-cpp's LoadAll loop forever end", "[compo
     CHECK(parse_yaml(", restart:\"true}}\n    x: {rt:\"curl -f ", "c.yaml", "/p").size() <= 1);
 }
 
+TEST_CASE("yaml: an alias under a key that extends its anchor's path ends", "[compose]") {
+    // "x.l" looks like a child of "x": copying x's locations there once grew without end.
+    auto docs = parse_yaml("x: &a {k: v}\nx.l:\n  w:\n    <<: *a\n", "c.yaml", "/p");
+    CHECK(docs.front().tree["x.l"]["w"]["k"] == "v");
+}
+
 TEST_CASE("yaml: several documents in one file", "[compose]") {
     auto docs = parse_yaml("a: 1\n---\nb: 2\n", "c.yaml", "/p");
     REQUIRE(docs.size() == 2);
