@@ -1,5 +1,6 @@
 // Canonical forms of the service keys that attach things: ports, volumes, devices, and
 // secret/config references.
+#include <charconv>
 #include <fmt/format.h>
 
 #include "compose/canonical_rules.hpp"
@@ -27,9 +28,14 @@ bool is_digits(const std::string& s) {
 void port_defaults(Tree& port) {
     if (port.contains("published") && port["published"].is_number_integer())
         port["published"] = port["published"].dump();
-    if (port.contains("target") && port["target"].is_string() &&
-        is_digits(port["target"].get<std::string>()))
-        port["target"] = std::stoul(port["target"].get<std::string>());
+    if (port.contains("target") && port["target"].is_string()) {
+        const auto& text = port["target"].get_ref<const std::string&>();
+        uint64_t target = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), target);
+        // Out of range or not digits: left as written for the validator to report.
+        if (is_digits(text) && ec == std::errc() && end == text.data() + text.size())
+            port["target"] = target;
+    }
     if (!port.contains("mode")) port["mode"] = "ingress";
     if (!port.contains("protocol")) port["protocol"] = "tcp";
 }

@@ -1,4 +1,5 @@
 // Canonical forms of the service keys other than mounts and ports.
+#include <charconv>
 #include <fmt/format.h>
 
 #include "compose/canonical_rules.hpp"
@@ -152,8 +153,10 @@ void device_requests(Context& c, Tree& parent, const char* key, const std::strin
         auto* count = field(request, "count");
         if (count && count->is_string() && *count != "all") {
             auto text = count->get<std::string>();
-            if (text.find_first_not_of("-0123456789") == std::string::npos && !text.empty())
-                *count = std::stoll(text);
+            int64_t n = 0;
+            auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+            if (ec == std::errc() && end == text.data() + text.size() && !text.empty())
+                *count = n;
             else
                 c.fail(child_path(at, "count"), fmt::format("invalid value \"{}\", the only value "
                                                             "allowed is 'all' or a number", text));

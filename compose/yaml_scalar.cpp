@@ -1,7 +1,10 @@
 // YAML 1.2 core-schema resolution of plain scalars, with go-yaml's reading of leading-zero
 // octals (compose-go parses compose files with go-yaml). Hand-written: yaml-cpp leaves
 // plain scalars untyped.
+#include <cerrno>
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 
@@ -40,10 +43,18 @@ bool is_float(std::string_view s) {
     return all_of(whole, is_digit) && (fraction.empty() || all_of(fraction, is_digit));
 }
 
+// A float, or the text itself when it is out of double's range (JSON holds no infinities).
+Tree real(const std::string& s) {
+    errno = 0;
+    double v = std::strtod(s.c_str(), nullptr);
+    if (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL)) return s;
+    return v;
+}
+
 Tree integer(const std::string& s, std::string_view digits, int base, bool negative) {
     int64_t v = 0;
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v, base);
-    if (ec != std::errc() || end != digits.data() + digits.size()) return std::stod(s);
+    if (ec != std::errc() || end != digits.data() + digits.size()) return real(s);
     return negative ? -v : v;
 }
 
@@ -62,7 +73,7 @@ Tree plain_scalar(const std::string& s) {
         return integer(s, std::string_view(s).substr(2), 8, false);
     if (s.size() > 2 && s[0] == '0' && s[1] == 'x' && all_of(s.substr(2), is_hex))
         return integer(s, std::string_view(s).substr(2), 16, false);
-    if (is_float(s)) return std::stod(s);
+    if (is_float(s)) return real(s);
     return s;  // .inf and .nan stay text: JSON cannot hold them and no compose key takes one
 }
 
