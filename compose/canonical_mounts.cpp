@@ -90,7 +90,7 @@ void volumes(Context& c, Tree& service, const std::string& path) {
             continue;
         }
         if (!item.is_object()) continue;
-        if (item.value("type", "") == "bind" &&
+        if (string_at(item, "type") == "bind" &&
             (!item.contains("source") || item["source"] == ""))
             c.fail(item_at, "invalid mount config for type \"bind\": field Source must not be "
                             "empty");

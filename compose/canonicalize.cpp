@@ -134,7 +134,7 @@ void relocate_external_name(Context& c, Tree& resource, const std::string& path)
 }
 
 void external_conflicts(Context& c, Tree& resource, const std::string& path) {
-    if (resource.value("external", false) != true) return;
+    if (!bool_at(resource, "external", false)) return;
     for (const char* key : {"driver", "driver_opts", "labels"}) {
         if (resource.contains(key))
             c.fail(path, fmt::format("conflicting parameters \"external\" and \"{}\" specified",

@@ -119,7 +119,7 @@ void Checker::references(const std::string& name, const Tree& s, const std::stri
     const auto* deps = find_path(s, {"depends_on"});
     if (deps && deps->is_object()) {
         for (const auto& [dep, config] : deps->items()) {
-            if (declared("services", dep) || (config.is_object() && !config.value("required", true)))
+            if (declared("services", dep) || (config.is_object() && !bool_at(config, "required", true)))
                 continue;
             dangling_ = true;
             fail(child_path(child_path(path, "depends_on"), dep),
@@ -197,7 +197,7 @@ void Checker::sources(const char* kind, const char* needs) {
     if (!resources || !resources->is_object()) return;
     std::string singular(kind, std::string_view(kind).size() - 1);
     for (const auto& [name, r] : resources->items()) {
-        if (r.is_object() && (r.value("external", false) == true || r.contains("file") ||
+        if (r.is_object() && (bool_at(r, "external", false) || r.contains("file") ||
                               r.contains("environment") || r.contains("content")))
             continue;
         fail(child_path(kind, name), fmt::format("{} \"{}\" must declare either {}{}", singular,

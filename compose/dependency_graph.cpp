@@ -20,7 +20,7 @@ std::vector<std::pair<std::string, bool>> references(const Tree& service) {
     std::vector<std::pair<std::string, bool>> out;
     if (service.contains("depends_on") && service["depends_on"].is_object()) {
         for (const auto& [name, dep] : service["depends_on"].items())
-            out.emplace_back(name, !dep.is_object() || dep.value("required", true));
+            out.emplace_back(name, !dep.is_object() || bool_at(dep, "required", true));
     } else if (service.contains("depends_on") && service["depends_on"].is_array()) {
         for (const auto& name : service["depends_on"])
             if (name.is_string()) out.emplace_back(name.get<std::string>(), true);

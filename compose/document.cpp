@@ -8,6 +8,18 @@ std::string child_path(const std::string& parent, const std::string& key) {
     return parent.empty() ? key : parent + "." + key;
 }
 
+std::string string_at(const Tree& node, const std::string& key, const std::string& fallback) {
+    if (!node.is_object()) return fallback;
+    auto it = node.find(key);
+    return it != node.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+bool bool_at(const Tree& node, const std::string& key, bool fallback) {
+    if (!node.is_object()) return fallback;
+    auto it = node.find(key);
+    return it != node.end() && it->is_boolean() ? it->get<bool>() : fallback;
+}
+
 std::string item_path(const std::string& parent, size_t index) {
     return fmt::format("{}[{}]", parent, index);
 }

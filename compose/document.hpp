@@ -37,6 +37,12 @@ private:
     std::map<std::string, schema::Location> at_;
 };
 
+/// The string at `key` of a mapping, or `fallback` when it is missing or not a string. Stages
+/// before validation see any shape, so they read fields only through these.
+std::string string_at(const Tree& node, const std::string& key, const std::string& fallback = "");
+/// The boolean at `key` of a mapping, or `fallback` when it is missing or not a boolean.
+bool bool_at(const Tree& node, const std::string& key, bool fallback);
+
 /// The YAML tags that change how an override file merges (compose-spec 13-merge.md).
 enum class MergeTag { reset, override_ };
 

@@ -148,7 +148,7 @@ void resource_names(Tree& model, const std::string& project) {
         for (auto& [key, r] : resources->items()) {
             if (!r.is_object()) r = Tree::object();
             if (r.contains("name") && !r["name"].is_null()) continue;
-            r["name"] = r.value("external", false) == true ? key : project + "_" + key;
+            r["name"] = bool_at(r, "external", false) ? key : project + "_" + key;
         }
     }
 }
@@ -163,7 +163,7 @@ void normalize(Document& doc, const NormalizeContext& ctx) {
         model["services"] = Tree::object();
     for (auto& [name, service] : model["services"].items()) {
         if (!service.is_object()) continue;
-        if (service.value("pull_policy", "") == "if_not_present") service["pull_policy"] = "missing";
+        if (string_at(service, "pull_policy") == "if_not_present") service["pull_policy"] = "missing";
         build_defaults(service);
         implicit_dependencies(doc, service, child_path("services", name));
         pre_start_images(service);

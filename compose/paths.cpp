@@ -34,7 +34,7 @@ void rewrite(Tree& node, std::vector<std::string>& at, const PathRewrite& fn, co
     const auto* spec = schema::find(at);
     if (!spec || spec->path == schema::PathKind::none) return;
     if (spec->path == schema::PathKind::bind_source &&
-        !(parent && parent->is_object() && parent->value("type", "") == "bind"))
+        !(parent && parent->is_object() && string_at(*parent, "type") == "bind"))
         return;
     const auto& value = node.get_ref<const std::string&>();
     if (is_relative(value, spec->path)) node = fn(value);

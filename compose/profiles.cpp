@@ -80,7 +80,7 @@ void References::check_depends_on(const std::string& name, Tree& depends_on,
     std::vector<std::string> optional;
     for (auto it = depends_on.begin(); it != depends_on.end(); ++it) {
         const auto& dep = it.value();
-        bool required = !dep.is_object() || dep.value("required", true) != false;
+        bool required = !dep.is_object() || bool_at(dep, "required", true);
         if (required) require(name, it.key(), child_path(path, it.key()));
         else if (disabled_.count(it.key())) optional.push_back(it.key());
     }

@@ -38,7 +38,7 @@ void resolve_service_extras(Tree& service, const PathRewrite& rewrite) {
 
 // A local volume with `o: bind` is a bind mount in disguise: its device is a host path.
 void resolve_bind_volume(Tree& volume, const PathRewrite& rewrite) {
-    if (!volume.is_object() || volume.value("driver", "local") != "local") return;
+    if (!volume.is_object() || string_at(volume, "driver", "local") != "local") return;
     auto* opts = field(volume, "driver_opts");
     if (!opts || !opts->is_object() || opts->value("o", "") != "bind") return;
     if (auto* device = field(*opts, "device"); device && is_relative(*device))
@@ -67,9 +67,9 @@ Tree read_files(const Tree& files, const std::string& path, const NormalizeConte
     Tree merged = Tree::object();
     for (size_t i = 0; i < files.size(); ++i) {
         const auto& item = files[i];
-        std::string file = item.is_string() ? item.get<std::string>() : item.value("path", "");
-        bool required = !item.is_object() || item.value("required", true);
-        bool raw = item.is_object() && item.value("format", "") == "raw";
+        std::string file = item.is_string() ? item.get<std::string>() : string_at(item, "path");
+        bool required = !item.is_object() || bool_at(item, "required", true);
+        bool raw = item.is_object() && string_at(item, "format") == "raw";
         try {
             for (const auto& [key, value] : ctx.read_env_file(file, required, raw))
                 merged[key] = value;
