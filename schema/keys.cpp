@@ -1,6 +1,7 @@
 #include "schema/keys.hpp"
 
 #include <map>
+#include <mutex>
 #include <memory>
 #include <set>
 
@@ -100,11 +101,19 @@ const KeySpec* find(const std::vector<std::string>& segments) {
 std::vector<std::string> child_keys(const std::vector<std::string>& segments) {
     std::vector<const Node*> nodes;
     match(root(), segments, 0, nodes);
+    // The validator asks for every mapping it visits; the answer depends only on the
+    // schema nodes reached, so it is computed once per set of nodes.
+    static std::mutex mutex;
+    static std::map<std::vector<const Node*>, std::vector<std::string>> cache;
+    std::lock_guard lock(mutex);
+    auto [it, inserted] = cache.try_emplace(nodes);
+    if (!inserted) return it->second;
     std::set<std::string> out;
     for (const auto* node : nodes)
         for (const auto& [name, child] : node->children)
             if (name != "*" && name != "[]") out.insert(name);
-    return {out.begin(), out.end()};
+    it->second.assign(out.begin(), out.end());
+    return it->second;
 }
 
 }  // namespace schema
