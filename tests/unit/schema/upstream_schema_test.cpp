@@ -1,5 +1,6 @@
 // Checks berth's key table against the upstream compose-spec JSON schema, which is test data
 // kept outside this repository. Built only when that file exists (see tests/CMakeLists.txt).
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <string>
@@ -12,6 +13,7 @@
 #include <valijson/validator.hpp>
 
 #include "compose/cast.hpp"
+#include "compose/loader.hpp"
 #include "compose/validate.hpp"
 #include "compose/yaml_parse.hpp"
 #include "schema/keys.hpp"
@@ -223,5 +225,48 @@ TEST_CASE("upstream: what upstream rejects, berth rejects", "[upstream]") {
         INFO(text);
         CHECK(upstream_errors(doc.tree) != "");
         CHECK_THROWS_AS(compose::validate(doc), schema::LoadError);
+    }
+}
+
+namespace {
+
+// The projects of the golden corpus and samples/, each resolved as `config` would.
+std::vector<std::pair<std::string, compose::Tree>> resolved_projects() {
+    namespace fs = std::filesystem;
+    std::vector<std::pair<std::string, compose::Tree>> out;
+    for (const char* root : {"tests/data/golden", "samples"}) {
+        fs::path base = fs::path(BERTH_SOURCE_DIR) / root;
+        if (!fs::is_directory(base)) continue;
+        for (const auto& entry : fs::directory_iterator(base)) {
+            if (!entry.is_directory() || !fs::exists(entry.path() / "expected.yaml")) continue;
+            compose::LoadOptions o;
+            o.working_directory = entry.path().string();
+            o.os_environment = {{"HOME", "/home/user"}, {"SHELL_VAR", "from-shell"}};
+            std::ifstream args(entry.path() / "args");
+            for (std::string line; std::getline(args, line);) {
+                auto space = line.find(' ');
+                auto value = space == std::string::npos ? "" : line.substr(space + 1);
+                if (line.rfind("-f ", 0) == 0) o.files.push_back(value);
+                if (line.rfind("-p ", 0) == 0) o.project_name = value;
+                if (line.rfind("--profile ", 0) == 0) o.profiles.push_back(value);
+                if (line.rfind("--env-file ", 0) == 0) o.env_files.push_back(value);
+                if (line.rfind("--env ", 0) == 0)
+                    o.os_environment[value.substr(0, value.find('='))] =
+                        value.substr(value.find('=') + 1);
+            }
+            out.emplace_back(entry.path().filename().string(), compose::load(o).model);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("upstream: every resolved golden project is valid upstream", "[upstream]") {
+    auto projects = resolved_projects();
+    REQUIRE(projects.size() >= 10);
+    for (const auto& [name, model] : projects) {
+        INFO("project " << name);
+        CHECK(upstream_errors(model) == "");
     }
 }
