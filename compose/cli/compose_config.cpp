@@ -8,7 +8,11 @@
 #include <iostream>
 #include <iterator>
 
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "compose/config_hash.hpp"
 #include "compose/config_output.hpp"
@@ -136,6 +140,25 @@ std::string variables_table(const compose::Project& raw) {
     return out;
 }
 
+// temp file + fsync + rename: a reader never sees half a file, a crash never leaves one.
+void write_atomically(const std::string& path, const std::string& text) {
+    std::string temp = path + ".tmp-" + std::to_string(::getpid());
+    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    bool ok = fd >= 0;
+    for (size_t done = 0; ok && done < text.size();) {
+        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        ok = n > 0;
+        if (ok) done += static_cast<size_t>(n);
+    }
+    ok = ok && ::fsync(fd) == 0;
+    if (fd >= 0) ok = ::close(fd) == 0 && ok;
+    if (ok && ::rename(temp.c_str(), path.c_str()) == 0) return;
+    int saved = errno;
+    ::unlink(temp.c_str());
+    throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(saved)));
+}
+
 std::string render(const compose::Project& project, const ConfigFlags& f) {
     if (f.services) return lines(keys_of(project.model, "services"));
     if (f.volumes) return lines(keys_of(project.model, "volumes"));
@@ -170,9 +193,7 @@ int run_config(const ComposeGlobals& globals, const ConfigFlags& flags) {
     if (flags.quiet) return 0;
     std::string text = render(project, flags);
     if (!flags.output.empty()) {
-        std::ofstream out(flags.output, std::ios::trunc);
-        out << text;
-        if (!out) throw std::runtime_error(fmt::format("cannot write {}", flags.output));
+        write_atomically(flags.output, text);
         return 0;
     }
     std::cout << text;
