@@ -180,6 +180,13 @@ private:
                 scope.environment.emplace(k, v);
         Document merged = prepare_and_merge(parse_all(scope.files, scope.directory), scope);
         merged.directory = spec.project_directory;
+        // Variables of an include's env_file are visible only inside it: its services take
+        // their unset environment values now, from its own scope.
+        if (options_.resolve_environment && options_.resolve_paths) {
+            auto ctx = normalize_context("", scope);
+            resolve_paths(merged, ctx);
+            resolve_environment(merged, ctx);
+        }
         apply_includes(merged, include_loader(), spec.chain);
         return merged;
     }
@@ -218,14 +225,13 @@ private:
         ctx.project_name = name;
         ctx.project_directory = scope.directory;
         ctx.home = home();
-        ctx.lookup = lookup_in(environment_);
-        environment_ = scope.environment;
+        ctx.lookup = lookup_in(scope.environment);
         ctx.resolve_paths = options_.resolve_paths;
         ctx.resolve_environment = options_.resolve_environment;
         ctx.all_resources = options_.all_resources;
-        ctx.read_env_file = [this](const std::string& path, bool required, bool raw) {
+        ctx.read_env_file = [&scope](const std::string& path, bool required, bool raw) {
             if (!required && !fs::exists(path)) return Environment{};
-            return read_dotenv_file(path, lookup_in(environment_),
+            return read_dotenv_file(path, lookup_in(scope.environment),
                                     raw ? EnvFileFormat::raw : EnvFileFormat::dotenv);
         };
         return ctx;
@@ -238,7 +244,6 @@ private:
 
     const LoadOptions& options_;
     Discovery d_;
-    Environment environment_;  // the main project's variables, for normalize's lookups
 };
 
 }  // namespace
