@@ -178,7 +178,11 @@ private:
         for (auto it = env_files.rbegin(); it != env_files.rend(); ++it)
             for (auto& [k, v] : read_dotenv(*it, lookup_in(scope.environment)))
                 scope.environment.emplace(k, v);
-        Document merged = prepare_and_merge(parse_all(scope.files, scope.directory), scope);
+        // The include's project_directory, not each file's own, anchors its relative paths,
+        // extends.file included (compose-spec 14-include.md).
+        auto documents = parse_all(scope.files, scope.directory);
+        for (auto& doc : documents) doc.directory = spec.project_directory;
+        Document merged = prepare_and_merge(std::move(documents), scope);
         merged.directory = spec.project_directory;
         // Variables of an include's env_file are visible only inside it: its services take
         // their unset environment values now, from its own scope.
