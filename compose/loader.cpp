@@ -160,6 +160,9 @@ private:
         auto path = absolute_path(file, from.directory, home());
         auto documents = parse_all({path}, fs::path(path).parent_path().string());
         for (auto& doc : documents) prepare(doc, scope);
+        // A single document keeps its !reset/!override tags for the extends merge to honour;
+        // merging documents consumes them.
+        if (documents.size() == 1) return std::move(documents.front());
         return merge_documents(std::move(documents));
     }
 
