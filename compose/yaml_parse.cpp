@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 #include <yaml-cpp/anchor.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/parser.h>
@@ -268,6 +269,11 @@ void TreeBuilder::OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) {
     attach(it->second.value, path);
 }
 
+Location yaml_location(const std::string& file, const YAML::Mark& mark) {
+    if (mark.is_null()) return {file, 0, 0};
+    return {file, mark.line + 1, mark.column + 1};
+}
+
 std::string yaml_error_message(const YAML::Exception& e) {
     return e.msg.empty() ? std::string("invalid YAML") : "invalid YAML: " + e.msg;
 }
@@ -288,10 +294,12 @@ std::vector<Document> parse_yaml(std::string_view text, const std::string& file,
         YAML::Parser parser(stream);
         while (parser.HandleNextDocument(builder) && !builder.last_root_was_null) {
         }
+    } catch (const YAML::DeepRecursion& e) {
+        // yaml-cpp's own guard (500 levels) reports "bad file"; say what it means.
+        throw schema::LoadError(yaml_location(file, e.mark), "",
+                                fmt::format("nesting deeper than {} levels", e.depth()));
     } catch (const YAML::Exception& e) {
-        Location at{file, e.mark.is_null() ? 0 : e.mark.line + 1,
-                    e.mark.is_null() ? 0 : e.mark.column + 1};
-        throw schema::LoadError(at, "", yaml_error_message(e));
+        throw schema::LoadError(yaml_location(file, e.mark), "", yaml_error_message(e));
     }
     return std::move(builder.documents);
 }
