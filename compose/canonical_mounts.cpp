@@ -94,7 +94,6 @@ void volumes(Context& c, Tree& service, const std::string& path) {
             (!item.contains("source") || item["source"] == ""))
             c.fail(item_at, "invalid mount config for type \"bind\": field Source must not be "
                             "empty");
-        if (item.contains("tmpfs")) byte_size(c, item["tmpfs"], "size", item_at + ".tmpfs");
     }
 }
 

@@ -2,7 +2,9 @@
 
 // Internal to canonicalize: the shared state and the per-concern rules it applies.
 
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "compose/document.hpp"
@@ -60,7 +62,16 @@ void volumes(Context& c, Tree& service, const std::string& path);
 void devices(Context& c, Tree& service, const std::string& path);
 void file_references(Tree& service, const char* key);
 
-/// Every other service key (canonical_service.cpp).
-void service(Context& c, Tree& service, const std::string& path);
+/// `external: {name: x}` (deprecated) becomes `name: x` + `external: true`.
+void relocate_external_name(Context& c, Tree& resource, const std::string& path);
+/// An external volume or network may not also set driver, driver_opts or labels.
+void external_conflicts(Context& c, Tree& resource, const std::string& path);
+
+/// A short->long rewrite, applied to parent[key]; `path` is the parent's path.
+using Normalizer = void (*)(Context& c, Tree& parent, const std::string& key,
+                            const std::string& path);
+
+/// The rewrites by the id the key table names them with (schema::KeySpec::normalizer).
+const std::map<std::string_view, Normalizer>& normalizers();
 
 }  // namespace compose::canonical

@@ -114,33 +114,6 @@ void ssh(Context& c, Tree& build, const std::string& path) {
     }
 }
 
-void build(Context& c, Tree& service, const std::string& path) {
-    auto* b = field(service, "build");
-    if (!b) return;
-    if (b->is_string()) *b = Tree{{"context", *b}};
-    if (!b->is_object()) return;
-    auto at = child_path(path, "build");
-    if (!b->contains("context")) (*b)["context"] = ".";
-    mapping(c, *b, "args", at, Bare::null);
-    mapping(c, *b, "labels", at, Bare::empty);
-    mapping(c, *b, "additional_contexts", at, Bare::empty);
-    file_references(*b, "secrets");
-    ssh(c, *b, at);
-    if (auto* hosts = field(*b, "extra_hosts")) extra_hosts(c, *hosts, child_path(at, "extra_hosts"));
-    byte_size(c, *b, "shm_size", at);
-    list(*b, "tags");
-}
-
-void healthcheck(Context& c, Tree& service, const std::string& path) {
-    auto* h = field(service, "healthcheck");
-    if (!h || !h->is_object()) return;
-    auto at = child_path(path, "healthcheck");
-    if (auto* test = field(*h, "test"); test && test->is_string())
-        *test = Tree::array({"CMD-SHELL", *test});
-    for (const char* key : {"interval", "timeout", "start_period", "start_interval"})
-        duration(c, *h, key, at);
-}
-
 // "count" is "all" or a number, and cannot be combined with device_ids (compose-go).
 void device_requests(Context& c, Tree& parent, const char* key, const std::string& path) {
     auto* v = field(parent, key);
@@ -165,84 +138,76 @@ void device_requests(Context& c, Tree& parent, const char* key, const std::strin
     }
 }
 
-void deploy(Context& c, Tree& service, const std::string& path) {
-    auto* d = field(service, "deploy");
-    if (!d || !d->is_object()) return;
-    auto at = child_path(path, "deploy");
-    mapping(c, *d, "labels", at, Bare::empty);
-    if (auto* resources = field(*d, "resources")) {
-        for (const char* kind : {"limits", "reservations"}) {
-            auto* r = field(*resources, kind);
-            if (!r) continue;
-            auto r_at = at + ".resources." + kind;
-            byte_size(c, *r, "memory", r_at);
-            number(*r, "cpus");
-            device_requests(c, *r, "devices", r_at);
-        }
-    }
-    if (auto* policy = field(*d, "restart_policy")) {
-        duration(c, *policy, "delay", at + ".restart_policy");
-        duration(c, *policy, "window", at + ".restart_policy");
-    }
-    for (const char* key : {"update_config", "rollback_config"}) {
-        if (auto* u = field(*d, key)) {
-            duration(c, *u, "delay", child_path(at, key));
-            duration(c, *u, "monitor", child_path(at, key));
-        }
-    }
+// build: "./ctx" is {context: ./ctx}; the context defaults to ".".
+void build(Tree& build) {
+    if (build.is_string()) build = Tree{{"context", build}};
+    if (build.is_object() && !build.contains("context")) build["context"] = ".";
 }
 
-// post_start / pre_stop hooks carry their own command and environment.
-void hooks(Context& c, Tree& service, const std::string& path) {
-    for (const char* key : {"post_start", "pre_stop", "pre_start"}) {
-        auto* v = field(service, key);
-        if (!v || !v->is_array()) continue;
-        for (size_t i = 0; i < v->size(); ++i) {
-            auto at = item_path(child_path(path, key), i);
-            command(c, (*v)[i], "command", at);
-            mapping(c, (*v)[i], "environment", at, Bare::null);
-        }
-    }
+template <void (*F)(Tree&)>
+void on_value(Context&, Tree& parent, const std::string& key, const std::string&) {
+    F(parent[key]);
+}
+
+void expose(Tree& v) {
+    if (!v.is_array()) return;
+    for (auto& port : v) port = scalar_string(port).value_or(port.dump());
+}
+
+void healthcheck_test(Tree& test) {
+    if (test.is_string()) test = Tree::array({"CMD-SHELL", test});
+}
+
+void extends(Tree& v) {
+    if (v.is_string()) v = Tree{{"service", v}};
+}
+
+void gpus(Context& c, Tree& parent, const std::string& key, const std::string& path) {
+    if (parent[key].is_string()) parent[key] = Tree::array({Tree{{"count", "all"}}});
+    device_requests(c, parent, key.c_str(), path);
 }
 
 }  // namespace
 
-void service(Context& c, Tree& s, const std::string& path) {
-    if (!s.is_object()) return;
-    ports(c, s, path);
-    volumes(c, s, path);
-    devices(c, s, path);
-    file_references(s, "secrets");
-    file_references(s, "configs");
-    mapping(c, s, "environment", path, Bare::null);
-    for (const char* key : {"labels", "annotations", "sysctls", "storage_opt"})
-        mapping(c, s, key, path, Bare::empty);
-    if (auto* logging = field(s, "logging"))
-        mapping(c, *logging, "options", child_path(path, "logging"), Bare::empty);
-    if (auto* hosts = field(s, "extra_hosts")) extra_hosts(c, *hosts, child_path(path, "extra_hosts"));
-    if (auto* expose = field(s, "expose"); expose && expose->is_array()) {
-        for (auto& port : *expose) port = scalar_string(port).value_or(port.dump());
-    }
-    for (const char* key : {"dns", "dns_search", "dns_opt", "tmpfs", "label_file"}) list(s, key);
-    if (auto* gpus = field(s, "gpus"); gpus && gpus->is_string())
-        *gpus = Tree::array({Tree{{"count", "all"}}});
-    device_requests(c, s, "gpus", path);
-    env_file(s);
-    depends_on(c, s, path);
-    names_to_mapping(c, s, "networks", path);
-    names_to_mapping(c, s, "models", path);
-    build(c, s, path);
-    healthcheck(c, s, path);
-    if (auto* extends = field(s, "extends"); extends && extends->is_string())
-        *extends = Tree{{"service", *extends}};
-    command(c, s, "command", path);
-    command(c, s, "entrypoint", path);
-    duration(c, s, "stop_grace_period", path);
-    for (const char* key : {"shm_size", "mem_limit", "mem_reservation", "memswap_limit"})
-        byte_size(c, s, key, path);
-    number(s, "cpus");
-    deploy(c, s, path);
-    hooks(c, s, path);
+const std::map<std::string_view, Normalizer>& normalizers() {
+    using K = const std::string&;
+    static const std::map<std::string_view, Normalizer> table = {
+        {"ports", [](Context& c, Tree& p, K, K path) { ports(c, p, path); }},
+        {"volumes", [](Context& c, Tree& p, K, K path) { volumes(c, p, path); }},
+        {"devices", [](Context& c, Tree& p, K, K path) { devices(c, p, path); }},
+        {"file_references", [](Context&, Tree& p, K k, K) { file_references(p, k.c_str()); }},
+        {"environment",
+         [](Context& c, Tree& p, K k, K path) { mapping(c, p, k.c_str(), path, Bare::null); }},
+        {"mapping",
+         [](Context& c, Tree& p, K k, K path) { mapping(c, p, k.c_str(), path, Bare::empty); }},
+        {"extra_hosts",
+         [](Context& c, Tree& p, K k, K path) { extra_hosts(c, p[k], child_path(path, k)); }},
+        {"expose", on_value<expose>},
+        {"list", [](Context&, Tree& p, K k, K) { list(p, k.c_str()); }},
+        {"gpus", gpus},
+        {"device_requests",
+         [](Context& c, Tree& p, K k, K path) { device_requests(c, p, k.c_str(), path); }},
+        {"env_file", [](Context&, Tree& p, K, K) { env_file(p); }},
+        {"depends_on", [](Context& c, Tree& p, K, K path) { depends_on(c, p, path); }},
+        {"names_to_mapping",
+         [](Context& c, Tree& p, K k, K path) { names_to_mapping(c, p, k.c_str(), path); }},
+        {"build", on_value<build>},
+        {"ssh", [](Context& c, Tree& p, K, K path) { ssh(c, p, path); }},
+        {"healthcheck_test", on_value<healthcheck_test>},
+        {"extends", on_value<extends>},
+        {"command", [](Context& c, Tree& p, K k, K path) { command(c, p, k.c_str(), path); }},
+        {"duration", [](Context& c, Tree& p, K k, K path) { duration(c, p, k.c_str(), path); }},
+        {"bytes", [](Context& c, Tree& p, K k, K path) { byte_size(c, p, k.c_str(), path); }},
+        {"number", [](Context&, Tree& p, K k, K) { number(p, k.c_str()); }},
+        {"external_name",
+         [](Context& c, Tree& p, K k, K path) { relocate_external_name(c, p[k], child_path(path, k)); }},
+        {"external",
+         [](Context& c, Tree& p, K k, K path) {
+             relocate_external_name(c, p[k], child_path(path, k));
+             external_conflicts(c, p[k], child_path(path, k));
+         }},
+    };
+    return table;
 }
 
 }  // namespace compose::canonical

@@ -1,11 +1,13 @@
 #include "compose/canonicalize.hpp"
 
 #include <algorithm>
+#include <cassert>
 
 #include <fmt/format.h>
 
 #include "compose/canonical_rules.hpp"
 #include "compose/short_syntax.hpp"
+#include "schema/keys.hpp"
 
 namespace compose {
 namespace canonical {
@@ -120,8 +122,6 @@ void extra_hosts(Context& c, Tree& value, const std::string& path) {
     value = lines;
 }
 
-namespace {
-
 // `external: {name: x}` is the deprecated spelling of `name: x` + `external: true`.
 void relocate_external_name(Context& c, Tree& resource, const std::string& path) {
     if (!resource.contains("external") || !resource["external"].is_object()) return;
@@ -142,34 +142,38 @@ void external_conflicts(Context& c, Tree& resource, const std::string& path) {
     }
 }
 
-void resource(Context& c, Tree& r, const std::string& kind, const std::string& path) {
-    if (!r.is_object()) return;
-    relocate_external_name(c, r, path);
-    if (r.contains("labels")) to_mapping(c, r["labels"], child_path(path, "labels"), Bare::empty);
-    if (r.contains("driver_opts"))
-        to_mapping(c, r["driver_opts"], child_path(path, "driver_opts"), Bare::empty);
-    if (kind == "networks" && r.contains("ipam") && r["ipam"].is_object() &&
-        r["ipam"].contains("options"))
-        to_mapping(c, r["ipam"]["options"], path + ".ipam.options", Bare::empty);
-    if (kind == "volumes" || kind == "networks") external_conflicts(c, r, path);
+}  // namespace canonical
+
+namespace {
+
+// Walks the tree beside the key table; a key whose spec names a normalizer is rewritten
+// before its value is walked, so `build: ./ctx` is a mapping by the time build.args is seen.
+void walk(canonical::Context& c, Tree& node, const schema::Cursor& at, const std::string& path) {
+    if (node.is_object()) {
+        for (auto it = node.begin(); it != node.end(); ++it) {
+            auto next = at.child(it.key());
+            if (next.empty()) continue;  // extensions and unknown keys are left to validation
+            const auto* spec = next.spec();
+            if (spec && !spec->normalizer.empty()) {
+                auto fn = canonical::normalizers().find(spec->normalizer);
+                assert(fn != canonical::normalizers().end());  // keys_test checks every id
+                fn->second(c, node, it.key(), path);
+            }
+            walk(c, it.value(), next, child_path(path, it.key()));
+        }
+    } else if (node.is_array()) {
+        auto next = at.item();
+        if (next.empty()) return;
+        for (size_t i = 0; i < node.size(); ++i) walk(c, node[i], next, item_path(path, i));
+    }
 }
 
 }  // namespace
-}  // namespace canonical
 
 void canonicalize(Document& doc, const CanonicalizeOptions& options) {
     canonical::Context c(doc, options.lenient, options.fill_defaults);
-    auto& tree = doc.tree;
-    if (!tree.is_object()) return;
-    if (tree.contains("services") && tree["services"].is_object()) {
-        for (auto& [name, service] : tree["services"].items())
-            canonical::service(c, service, child_path("services", name));
-    }
-    for (const char* kind : {"networks", "volumes", "secrets", "configs"}) {
-        if (!tree.contains(kind) || !tree[kind].is_object()) continue;
-        for (auto& [name, r] : tree[kind].items())
-            canonical::resource(c, r, kind, child_path(kind, name));
-    }
+    if (!doc.tree.is_object()) return;
+    walk(c, doc.tree, schema::Cursor::root(), "");
     if (!c.errors().empty()) {
         schema::sort_diagnostics(c.errors());
         throw schema::LoadError(std::move(c.errors()));

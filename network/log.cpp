@@ -9,7 +9,7 @@ spdlog::logger& log() {
         if (auto existing = spdlog::get("network")) return existing;
         auto created = std::make_shared<spdlog::logger>("network", spdlog::default_logger()->sinks().begin(),
                                                         spdlog::default_logger()->sinks().end());
-        spdlog::register_logger(created);
+        spdlog::initialize_logger(created);  // registers it with the global level
         return created;
     }();
     return *logger;

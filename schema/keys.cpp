@@ -66,6 +66,40 @@ void match(const Node& node, const std::vector<std::string>& segments, size_t i,
 
 }  // namespace
 
+Cursor Cursor::root() {
+    Cursor c;
+    c.nodes_.push_back(&schema::root());
+    return c;
+}
+
+Cursor Cursor::child(const std::string& key) const {
+    Cursor out;
+    for (const void* n : nodes_) {
+        const auto& children = static_cast<const Node*>(n)->children;
+        if (auto it = children.find(key); it != children.end()) out.nodes_.push_back(it->second.get());
+    }
+    for (const void* n : nodes_) {
+        const auto& children = static_cast<const Node*>(n)->children;
+        if (auto it = children.find("*"); it != children.end()) out.nodes_.push_back(it->second.get());
+    }
+    return out;
+}
+
+Cursor Cursor::item() const {
+    Cursor out;
+    for (const void* n : nodes_) {
+        const auto& children = static_cast<const Node*>(n)->children;
+        if (auto it = children.find("[]"); it != children.end()) out.nodes_.push_back(it->second.get());
+    }
+    return out;
+}
+
+const KeySpec* Cursor::spec() const {
+    for (const void* n : nodes_)
+        if (const auto* s = static_cast<const Node*>(n)->spec) return s;
+    return nullptr;
+}
+
 std::vector<std::string> split_pattern(std::string_view pattern) {
     std::vector<std::string> out;
     std::string current;

@@ -87,6 +87,25 @@ struct KeySpec {
 inline constexpr unsigned kScalar = kString | kNumber | kBoolean;
 inline constexpr unsigned kListOrMap = kSequence | kMapping;
 
+/// A position in the key table while walking a tree alongside it: one step per key or list
+/// item, without matching whole paths again. Empty once the tree leaves the table (extension
+/// keys, unknown keys).
+class Cursor {
+public:
+    /// The top level of a compose file.
+    static Cursor root();
+    /// The position of mapping key `key` under this one ("*" patterns included).
+    Cursor child(const std::string& key) const;
+    /// The position of any item of the sequence at this one.
+    Cursor item() const;
+    /// The spec of this position (a literal key before "*"), or nullptr.
+    const KeySpec* spec() const;
+    bool empty() const { return nodes_.empty(); }
+
+private:
+    std::vector<const void*> nodes_;  // schema tree nodes, literal matches first
+};
+
 /// Every key berth knows, in a fixed order.
 const std::vector<KeySpec>& keys();
 

@@ -1,4 +1,8 @@
+#include "compose/canonical_rules.hpp"
 #include "compose/canonicalize.hpp"
+#include "schema/keys.hpp"
+
+#include <set>
 
 #include <catch2/catch.hpp>
 
@@ -417,4 +421,13 @@ TEST_CASE("short syntax: Go durations and byte sizes", "[compose][canonicalize]"
     CHECK(compose::shell_split(R"(a "b c" 'd\e' f\ g "")") ==
           std::vector<std::string>{"a", "b c", "d\\e", "f g", ""});
     CHECK_THROWS_AS(compose::shell_split("a 'b"), compose::SyntaxError);
+}
+
+TEST_CASE("canonicalize: the key table and the normalizers name each other", "[compose][canonicalize]") {
+    std::set<std::string> named;
+    for (const auto& spec : schema::keys())
+        if (!spec.normalizer.empty()) named.insert(std::string(spec.normalizer));
+    std::set<std::string> registered;
+    for (const auto& [id, fn] : compose::canonical::normalizers()) registered.insert(std::string(id));
+    CHECK(named == registered);
 }

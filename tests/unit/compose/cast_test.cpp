@@ -3,6 +3,8 @@
 #include <sstream>
 
 #include <catch2/catch.hpp>
+
+#include "tests/support/captured_log.hpp"
 #include <spdlog/sinks/ostream_sink.h>
 
 #include "compose/log.hpp"
@@ -16,23 +18,6 @@ compose::Document cast(const std::string& text) {
     return docs.front();
 }
 
-// Collects what compose::log() prints while it lives.
-class CapturedLog {
-public:
-    CapturedLog()
-        : saved_(compose::log().sinks()),
-          sink_(std::make_shared<spdlog::sinks::ostream_sink_mt>(out_)) {
-        sink_->set_pattern("%v");
-        compose::log().sinks() = {sink_};
-    }
-    ~CapturedLog() { compose::log().sinks() = saved_; }
-    std::string text() const { return out_.str(); }
-
-private:
-    std::vector<spdlog::sink_ptr> saved_;
-    std::ostringstream out_;
-    std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
-};
 }  // namespace
 
 TEST_CASE("cast: interpolated strings get their schema type", "[schema]") {

@@ -3,6 +3,8 @@
 #include <sstream>
 
 #include <catch2/catch.hpp>
+
+#include "tests/support/captured_log.hpp"
 #include <spdlog/sinks/ostream_sink.h>
 
 #include "compose/cast.hpp"
@@ -27,24 +29,8 @@ std::string error_of(const std::string& text) {
     return "";
 }
 
-// Collects what compose::log() prints while it lives. Locations in messages are those
-// yaml_parse records: the value for scalars, the key for mappings and lists.
-class CapturedLog {
-public:
-    CapturedLog()
-        : saved_(compose::log().sinks()),
-          sink_(std::make_shared<spdlog::sinks::ostream_sink_mt>(out_)) {
-        sink_->set_pattern("%v");
-        compose::log().sinks() = {sink_};
-    }
-    ~CapturedLog() { compose::log().sinks() = saved_; }
-    std::string text() const { return out_.str(); }
-
-private:
-    std::vector<spdlog::sink_ptr> saved_;
-    std::ostringstream out_;
-    std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
-};
+// Locations in messages are those yaml_parse records: the value for scalars, the key for
+// mappings and lists.
 
 // Every short form the schema allows, as a user would write it.
 const char* kShortSyntax = R"(
