@@ -15,23 +15,22 @@ bool is_relative(const std::string& value, schema::PathKind kind) {
     return true;
 }
 
-void rewrite(Tree& node, std::vector<std::string>& at, const PathRewrite& fn, const Tree* parent) {
+void rewrite(Tree& node, const schema::Cursor& at, const PathRewrite& fn, const Tree* parent) {
     if (node.is_object()) {
         for (auto it = node.begin(); it != node.end(); ++it) {
-            at.push_back(it.key());
-            rewrite(it.value(), at, fn, &node);
-            at.pop_back();
+            auto next = at.child(it.key());
+            if (!next.empty()) rewrite(it.value(), next, fn, &node);
         }
         return;
     }
     if (node.is_array()) {
-        at.push_back("[]");
-        for (auto& item : node) rewrite(item, at, fn, &node);
-        at.pop_back();
+        auto items = at.item();
+        if (items.empty()) return;
+        for (auto& item : node) rewrite(item, items, fn, &node);
         return;
     }
     if (!node.is_string()) return;
-    const auto* spec = schema::find(at);
+    const auto* spec = at.spec();
     if (!spec || spec->path == schema::PathKind::none) return;
     if (spec->path == schema::PathKind::bind_source &&
         !(parent && parent->is_object() && string_at(*parent, "type") == "bind"))
@@ -43,7 +42,9 @@ void rewrite(Tree& node, std::vector<std::string>& at, const PathRewrite& fn, co
 }  // namespace
 
 void rewrite_relative_paths(Tree& node, std::vector<std::string> at, const PathRewrite& fn) {
-    rewrite(node, at, fn, nullptr);
+    auto cursor = schema::Cursor::root();
+    for (const auto& segment : at) cursor = segment == "[]" ? cursor.item() : cursor.child(segment);
+    rewrite(node, cursor, fn, nullptr);
 }
 
 std::string absolute_path(const std::string& path, const std::string& base,

@@ -17,7 +17,6 @@ namespace compose {
 namespace {
 
 using schema::KeySpec;
-using Segments = std::vector<std::string>;
 
 std::string kind_of(const Tree& node) {
     switch (node.type()) {
@@ -113,7 +112,7 @@ public:
     explicit Validator(const Document& doc) : doc_(doc) {}
 
     void run() {
-        Segments at;
+        auto at = schema::Cursor::root();
         if (!doc_.tree.is_object()) {
             report("",
                    fmt::format("the compose file must be a mapping, got {}", kind_of(doc_.tree)));
@@ -154,13 +153,13 @@ private:
         return it->second;
     }
 
-    void value(const Tree& node, Segments& at, const std::string& path, const KeySpec& spec,
+    void value(const Tree& node, const schema::Cursor& at, const std::string& path, const KeySpec& spec,
                bool inside_accepted);
     void scalar(const Tree& node, const std::string& path, const KeySpec& spec);
-    void mapping(const Tree& node, Segments& at, const std::string& path, const KeySpec& spec,
+    void mapping(const Tree& node, const schema::Cursor& at, const std::string& path, const KeySpec& spec,
                  bool inside_accepted);
     void key_rules(const Tree& node, const std::string& path, const KeySpec& spec);
-    void sequence(const Tree& node, Segments& at, const std::string& path, const KeySpec& spec,
+    void sequence(const Tree& node, const schema::Cursor& at, const std::string& path, const KeySpec& spec,
                   bool inside_accepted);
 
     const Document& doc_;
@@ -169,7 +168,7 @@ private:
     std::map<std::string_view, std::regex> regexes_;
 };
 
-void Validator::value(const Tree& node, Segments& at, const std::string& path, const KeySpec& spec,
+void Validator::value(const Tree& node, const schema::Cursor& at, const std::string& path, const KeySpec& spec,
                       bool inside_accepted) {
     if (!type_allowed(node, spec.types)) {
         report(path, fmt::format("must be {}, got {}", expected_kinds(spec.types), kind_of(node)));
@@ -230,18 +229,18 @@ void Validator::key_rules(const Tree& node, const std::string& path, const KeySp
     report(path, fmt::format("needs one of {}", quoted_list(spec.one_of, " or ")));
 }
 
-void Validator::mapping(const Tree& node, Segments& at, const std::string& path,
+void Validator::mapping(const Tree& node, const schema::Cursor& at, const std::string& path,
                         const KeySpec& spec, bool inside_accepted) {
     key_rules(node, path, spec);
-    auto fixed = schema::child_keys(at);
+    const auto& fixed = at.keys();
     for (auto it = node.begin(); it != node.end(); ++it) {
         const auto& key = it.key();
         auto child = child_path(path, key);
         bool is_fixed = std::find(fixed.begin(), fixed.end(), key) != fixed.end();
         // Extensions are free-form: nothing under them is checked.
         if (!is_fixed && !fixed.empty() && spec.extensions && key.rfind("x-", 0) == 0) continue;
-        at.push_back(key);
-        const auto* child_spec = schema::find(at);
+        auto next = at.child(key);
+        const auto* child_spec = next.spec();
         if (!child_spec) {
             auto guess = schema::did_you_mean(key, fixed);
             diagnostics_.push_back(
@@ -254,13 +253,12 @@ void Validator::mapping(const Tree& node, Segments& at, const std::string& path,
             report(child,
                    fmt::format("invalid name \"{}\", must match \"{}\"", key, spec.name_pattern));
         } else {
-            value(it.value(), at, child, *child_spec, inside_accepted);
+            value(it.value(), next, child, *child_spec, inside_accepted);
         }
-        at.pop_back();
     }
 }
 
-void Validator::sequence(const Tree& node, Segments& at, const std::string& path,
+void Validator::sequence(const Tree& node, const schema::Cursor& at, const std::string& path,
                          const KeySpec& spec, bool inside_accepted) {
     if (spec.unique_items) {
         for (size_t i = 1; i < node.size(); ++i) {
@@ -270,12 +268,11 @@ void Validator::sequence(const Tree& node, Segments& at, const std::string& path
                        fmt::format("duplicate of item [{}]", first - node.begin()));
         }
     }
-    at.push_back("[]");
-    if (const auto* item = schema::find(at)) {
+    auto items = at.item();
+    if (const auto* item = items.spec()) {
         for (size_t i = 0; i < node.size(); ++i)
-            value(node[i], at, item_path(path, i), *item, inside_accepted);
+            value(node[i], items, item_path(path, i), *item, inside_accepted);
     }
-    at.pop_back();
 }
 
 }  // namespace

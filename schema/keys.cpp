@@ -132,22 +132,32 @@ const KeySpec* find(const std::vector<std::string>& segments) {
     return nullptr;
 }
 
-std::vector<std::string> child_keys(const std::vector<std::string>& segments) {
-    std::vector<const Node*> nodes;
-    match(root(), segments, 0, nodes);
-    // The validator asks for every mapping it visits; the answer depends only on the
-    // schema nodes reached, so it is computed once per set of nodes.
+namespace {
+
+// The validator asks for every mapping it visits; the answer depends only on the schema
+// nodes reached, so it is computed once per set of nodes.
+const std::vector<std::string>& fixed_keys(const std::vector<const void*>& nodes) {
     static std::mutex mutex;
-    static std::map<std::vector<const Node*>, std::vector<std::string>> cache;
+    static std::map<std::vector<const void*>, std::vector<std::string>> cache;
     std::lock_guard lock(mutex);
     auto [it, inserted] = cache.try_emplace(nodes);
     if (!inserted) return it->second;
     std::set<std::string> out;
-    for (const auto* node : nodes)
-        for (const auto& [name, child] : node->children)
+    for (const void* node : nodes)
+        for (const auto& [name, child] : static_cast<const Node*>(node)->children)
             if (name != "*" && name != "[]") out.insert(name);
     it->second.assign(out.begin(), out.end());
-    return it->second;
+    return it->second;  // std::map never moves its values: the reference stays valid
+}
+
+}  // namespace
+
+const std::vector<std::string>& Cursor::keys() const { return fixed_keys(nodes_); }
+
+std::vector<std::string> child_keys(const std::vector<std::string>& segments) {
+    std::vector<const Node*> nodes;
+    match(root(), segments, 0, nodes);
+    return fixed_keys(std::vector<const void*>(nodes.begin(), nodes.end()));
 }
 
 }  // namespace schema

@@ -100,6 +100,8 @@ public:
     Cursor item() const;
     /// The spec of this position (a literal key before "*"), or nullptr.
     const KeySpec* spec() const;
+    /// The fixed key names under this position, sorted (no "*" or "[]").
+    const std::vector<std::string>& keys() const;
     bool empty() const { return nodes_.empty(); }
 
 private:
