@@ -159,8 +159,16 @@ private:
     Document load_extended(const std::string& file, const Document& from, const Scope& scope) {
         auto path = absolute_path(file, from.directory, home());
         auto documents = parse_all({path}, fs::path(path).parent_path().string());
-        for (auto& doc : documents) prepare(doc, scope);
-        return merge_documents(std::move(documents));
+        std::map<std::string, MergeTag> tags;
+        for (auto& doc : documents) {
+            prepare(doc, scope);
+            for (const auto& [path, tag] : doc.tags) tags[path] = tag;
+        }
+        Document merged = merge_documents(std::move(documents));
+        // The file's own extends still merge by its !override and !reset marks, which
+        // merge_documents() has consumed.
+        merged.tags = std::move(tags);
+        return merged;
     }
 
     IncludeLoader include_loader(const Scope& parent) {

@@ -5,8 +5,9 @@
 
 #include <catch2/catch.hpp>
 
-// Whole-loader scenarios of compose-go loader/include_test.go: what an included project sees
-// (its variables, its project directory) and what the including project does not.
+// Whole-loader scenarios that span several files (compose-go loader/include_test.go and
+// override_test.go): what an included project sees (its variables, its project directory) and
+// what the including project does not; merge tags in files reached through extends.
 
 namespace fs = std::filesystem;
 
@@ -16,7 +17,7 @@ namespace {
 struct TempTree {
     fs::path root;
     TempTree() {
-        std::string templ = (fs::temp_directory_path() / "berth-include-XXXXXX").string();
+        std::string templ = (fs::temp_directory_path() / "berth-loader-XXXXXX").string();
         root = mkdtemp(templ.data());
     }
     ~TempTree() { fs::remove_all(root); }
@@ -76,4 +77,26 @@ TEST_CASE("include: extends.file is relative to the include's project_directory"
 )");
     t.write("dir/extended.yaml", "services:\n  extended: {image: alpine}\n");
     CHECK(load_in(t, "compose.yml").model["services"]["included"]["image"] == "alpine");
+}
+
+TEST_CASE("extends: !override in an extended file replaces what that file extends",
+          "[compose][extends]") {
+    TempTree t;
+    t.write("compose.yaml", R"(services:
+  test:
+    image: test
+    extends: {file: ./override.yaml, service: override}
+    volumes: [/zot:/zot]
+)");
+    t.write("override.yaml", R"(services:
+  override:
+    extends: {file: ./base.yaml, service: base}
+    volumes: !override [/bar:/bar]
+)");
+    t.write("base.yaml", "services:\n  base:\n    volumes: [/foo:/foo]\n");
+    auto project = load_in(t, "compose.yaml");
+    const auto& volumes = project.model["services"]["test"]["volumes"];
+    REQUIRE(volumes.size() == 2);
+    CHECK(volumes[0]["source"] == "/bar");
+    CHECK(volumes[1]["source"] == "/zot");
 }
