@@ -67,10 +67,11 @@ void depends_on(Context& c, Tree& service, const std::string& path) {
     }
 }
 
-void networks(Context& c, Tree& service, const std::string& path) {
-    auto* v = field(service, "networks");
+// `networks: [a]` and `models: [m]` name entries whose long form has no required field.
+void names_to_mapping(Context& c, Tree& service, const char* key, const std::string& path) {
+    auto* v = field(service, key);
     if (!v || !v->is_array()) return;
-    auto at = child_path(path, "networks");
+    auto at = child_path(path, key);
     Tree out = Tree::object();
     for (size_t i = 0; i < v->size(); ++i) {
         if (!(*v)[i].is_string()) return;
@@ -225,7 +226,8 @@ void service(Context& c, Tree& s, const std::string& path) {
     device_requests(c, s, "gpus", path);
     env_file(s);
     depends_on(c, s, path);
-    networks(c, s, path);
+    names_to_mapping(c, s, "networks", path);
+    names_to_mapping(c, s, "models", path);
     build(c, s, path);
     healthcheck(c, s, path);
     if (auto* extends = field(s, "extends"); extends && extends->is_string())
