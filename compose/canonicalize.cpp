@@ -143,6 +143,9 @@ void external_conflicts(Context& c, Tree& resource, const std::string& path) {
 }
 
 void resource(Context& c, Tree& r, const std::string& kind, const std::string& path) {
+    // `data:` alone declares a resource with every default; docker compose prints `{}`.
+    if (r.is_null() && c.fill_defaults() && (kind == "networks" || kind == "volumes"))
+        r = Tree::object();
     if (!r.is_object()) return;
     relocate_external_name(c, r, path);
     if (r.contains("labels")) to_mapping(c, r["labels"], child_path(path, "labels"), Bare::empty);

@@ -374,7 +374,7 @@ secrets:
     CHECK(t["networks"] == yaml(R"(
 n1: {name: my-net, external: true}
 n2: {driver_opts: {baz: '1'}, labels: {foo: bar}}
-n3: null)"));
+n3: {})"));
     CHECK(t["volumes"] == yaml("{v1: {external: true}, v2: {name: same, external: true}}"));
     CHECK(t["secrets"] == yaml("{s1: {name: my_secret, external: true}}"));
 }
