@@ -232,14 +232,15 @@ void Validator::mapping(const Tree& node, Segments& at, const std::string& path,
         if (!child_spec) {
             auto guess = schema::did_you_mean(key, fixed);
             diagnostics_.push_back(
-                {doc_.locations.find(child), path,
+                {doc_.locations.find_key(child), path,
                  guess.empty()
                      ? fmt::format("unknown key \"{}\"", key)
                      : fmt::format("unknown key \"{}\" (did you mean \"{}\"?)", key, guess)});
         } else if (!is_fixed && !spec.name_pattern.empty() &&
                    !std::regex_search(key, regex(spec.name_pattern))) {
-            report(child,
-                   fmt::format("invalid name \"{}\", must match \"{}\"", key, spec.name_pattern));
+            diagnostics_.push_back(
+                {doc_.locations.find_key(child), child,
+                 fmt::format("invalid name \"{}\", must match \"{}\"", key, spec.name_pattern)});
         } else {
             value(it.value(), at, child, *child_spec, inside_accepted);
         }

@@ -169,7 +169,12 @@ private:
                 fail(kv.first, p, fmt::format("mapping key \"{}\" already defined at line {}", key,
                                               first.line));
             }
-            doc_.locations.set(p, location(kv.second.IsScalar() ? kv.second : kv.first));
+            if (kv.second.IsScalar()) {
+                doc_.locations.set(p, location(kv.second));
+                doc_.locations.set_key(p, location(kv.first));
+            } else {
+                doc_.locations.set(p, location(kv.first));
+            }
             out[key] = convert(kv.second, p, depth + 1);
         }
         for (const auto& merge : merges) apply_merge_key(out, merge, path, depth);

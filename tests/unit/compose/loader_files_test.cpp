@@ -100,3 +100,24 @@ TEST_CASE("extends: !override in an extended file replaces what that file extend
     CHECK(volumes[0]["source"] == "/bar");
     CHECK(volumes[1]["source"] == "/zot");
 }
+
+TEST_CASE("loader: diagnostics of merged -f files name the file that wrote the value",
+          "[compose][merge]") {
+    TempTree t;
+    t.write("a.yaml", "services:\n  web:\n    imgae: nginx\n    tty: true\n");
+    t.write("b.yaml", "services:\n  web:\n    tty: maybe\n    frob: 1\n  db:\n    image: [1]\n");
+    compose::LoadOptions o;
+    o.files = {(t.root / "a.yaml").string(), (t.root / "b.yaml").string()};
+    o.working_directory = t.root.string();
+    o.project_name = "project";
+    std::string error;
+    try {
+        compose::load(o);
+    } catch (const schema::LoadError& e) {
+        error = e.what();
+    }
+    CHECK(error == "a.yaml:3:5: services.web: unknown key \"imgae\" (did you mean \"image\"?)\n"
+                   "b.yaml:3:10: services.web.tty: must be a boolean, got \"maybe\"\n"
+                   "b.yaml:4:5: services.web: unknown key \"frob\"\n"
+                   "b.yaml:6:5: services.db.image: must be a string, got a list");
+}

@@ -122,11 +122,11 @@ TEST_CASE("validate: short and long syntax both pass", "[schema]") {
 
 TEST_CASE("validate: unknown keys get a did-you-mean over their siblings", "[schema]") {
     CHECK(error_of("services:\n  web:\n    image: nginx\n    imgae: nginx\n") ==
-          "compose.yaml:4:12: services.web: unknown key \"imgae\" (did you mean \"image\"?)");
+          "compose.yaml:4:5: services.web: unknown key \"imgae\" (did you mean \"image\"?)");
     CHECK(error_of("servics: {}\n") ==
           "compose.yaml:1:1: unknown key \"servics\" (did you mean \"services\"?)");
     CHECK(error_of("services:\n  web:\n    image: nginx\n    frobnicate: 1\n") ==
-          "compose.yaml:4:17: services.web: unknown key \"frobnicate\"");
+          "compose.yaml:4:5: services.web: unknown key \"frobnicate\"");
 }
 
 TEST_CASE("validate: x- extensions where upstream allows them", "[schema]") {
@@ -145,12 +145,12 @@ networks:
     SECTION("under mappings of names, x-foo is a name like any other") {
         CHECK(error_of("services:\n  x-web:\n    image: nginx\n") == "");
         CHECK(error_of("services:\n  web: {image: nginx}\nnetworks:\n  x-net: {bogus: 1}\n") ==
-              "compose.yaml:4:18: networks.x-net: unknown key \"bogus\"");
+              "compose.yaml:4:11: networks.x-net: unknown key \"bogus\"");
     }
     SECTION("not where upstream forbids them") {
         CHECK(error_of("services:\n  web:\n    image: nginx\n    extends: {service: b, x-a: 1}\n"
                        "  b: {image: nginx}\n") ==
-              "compose.yaml:4:32: services.web.extends: unknown key \"x-a\"");
+              "compose.yaml:4:27: services.web.extends: unknown key \"x-a\"");
     }
 }
 
@@ -196,7 +196,7 @@ TEST_CASE("validate: user-chosen names must match upstream's pattern", "[schema]
           "compose.yaml:2:3: services.web app: invalid name \"web app\", must match "
           "\"^[a-zA-Z0-9._-]+$\"");
     CHECK(error_of("services:\n  web:\n    image: nginx\n    ulimits: {NOFILE: 1}\n") ==
-          "compose.yaml:4:23: services.web.ulimits.NOFILE: invalid name \"NOFILE\", must match "
+          "compose.yaml:4:15: services.web.ulimits.NOFILE: invalid name \"NOFILE\", must match "
           "\"^[a-z]+$\"");
 }
 
@@ -232,7 +232,7 @@ services:
   db:
     image: postgres
     restart: [always]
-)") == "compose.yaml:4:12: services.web: unknown key \"imgae\" (did you mean \"image\"?)\n"
+)") == "compose.yaml:4:5: services.web: unknown key \"imgae\" (did you mean \"image\"?)\n"
        "compose.yaml:5:22: services.web.ports[0].target: must be an integer, got \"http\"\n"
        "compose.yaml:6:5: services.web.tty: must be a boolean or a string, got a list\n"
        "compose.yaml:9:5: services.db.restart: must be a string, got a list");
