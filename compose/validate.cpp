@@ -104,6 +104,36 @@ const char* cast_kind(schema::Cast cast) {
     return "";
 }
 
+// `service "web" ` for a top-level resource entry, so its type error reads like compose-go's
+// "services.web must be a mapping"; "" elsewhere.
+std::string resource_subject(const Segments& at, const std::string& path) {
+    static const std::set<std::string> kinds = {"services", "networks", "volumes",
+                                                "secrets",  "configs",  "models"};
+    if (at.size() != 2 || !kinds.count(at[0])) return "";
+    return fmt::format("{} \"{}\" ", at[0].substr(0, at[0].size() - 1),
+                       path.substr(at[0].size() + 1));
+}
+
+// "secret \"token\" must declare either `file` or `environment` (or be external)": compose-go's
+// words, which scripts grep for, plus the way out they leave unsaid.
+std::string one_of_message(const std::string& path, const KeySpec& spec) {
+    auto dot = path.find('.');
+    if (dot == std::string::npos || dot < 2)
+        return fmt::format("needs one of {}", quoted_list(spec.one_of, " or "));
+    std::vector<std::string> keys;
+    bool external = false;
+    for (auto key : spec.one_of) {
+        if (key == "external") external = true;
+        else keys.push_back(fmt::format("`{}`", key));
+    }
+    std::string list;
+    for (size_t i = 0; i < keys.size(); ++i)
+        list += (i == 0 ? "" : i + 1 == keys.size() ? " or " : ", ") + keys[i];
+    // The resource kind is the top-level key less its plural "s": "secrets" -> "secret".
+    return fmt::format("{} \"{}\" must declare either {}{}", path.substr(0, dot - 1),
+                       path.substr(dot + 1), list, external ? " (or be external)" : "");
+}
+
 // The model's top level: a mapping whose "x-*" keys are extensions.
 const KeySpec kRoot{.pattern = "", .types = schema::kMapping};
 
@@ -159,7 +189,8 @@ private:
 void Validator::value(const Tree& node, Segments& at, const std::string& path, const KeySpec& spec,
                       bool inside_accepted) {
     if (!type_allowed(node, spec.types)) {
-        report(path, fmt::format("must be {}, got {}", expected_kinds(spec.types), kind_of(node)));
+        report(path, fmt::format("{}must be {}, got {}", resource_subject(at, path),
+                                 expected_kinds(spec.types), kind_of(node)));
         return;
     }
     // Keys under an accepted key are covered by its note; one warning per key, not per service.
@@ -214,8 +245,10 @@ void Validator::key_rules(const Tree& node, const std::string& path, const KeySp
     if (spec.one_of.empty()) return;
     for (auto key : spec.one_of)
         if (node.contains(std::string(key))) return;
-    report(path, fmt::format("needs one of {}", quoted_list(spec.one_of, " or ")));
+    report(path, one_of_message(path, spec));
 }
+
+
 
 void Validator::mapping(const Tree& node, Segments& at, const std::string& path,
                         const KeySpec& spec, bool inside_accepted) {

@@ -165,6 +165,13 @@ TEST_CASE("validate: wrong types name what was expected", "[schema]") {
     CHECK(error_of("services:\n  web:\n    image: nginx\n    scale: 1.5\n") ==
           "compose.yaml:4:12: services.web.scale: must be an integer or a string, got a number");
     CHECK(error_of("services: []\n") == "compose.yaml:1:1: services: must be a mapping, got a list");
+    SECTION("a top-level resource entry is named in the message") {
+        CHECK(error_of("services:\n  foo: bar\n") ==
+              "compose.yaml:2:8: services.foo: service \"foo\" must be a mapping, got a string");
+        CHECK(error_of("services:\n  web: {image: x}\nvolumes:\n  data: [a]\n") ==
+              "compose.yaml:4:3: volumes.data: volume \"data\" must be a mapping or null, got "
+              "a list");
+    }
 }
 
 TEST_CASE("validate: strings a cast could not convert are reported", "[schema]") {
@@ -205,8 +212,11 @@ TEST_CASE("validate: required keys and one-of rules", "[schema]") {
                    "  db: {image: postgres}\n") ==
           "compose.yaml:4:18: services.web.depends_on.db: missing required key \"condition\"");
     CHECK(error_of("services:\n  web: {image: nginx}\nsecrets:\n  token: {name: t}\n") ==
-          "compose.yaml:4:3: secrets.token: needs one of \"file\", \"environment\" or "
-          "\"external\"");
+          "compose.yaml:4:3: secrets.token: secret \"token\" must declare either `file` or "
+          "`environment` (or be external)");
+    CHECK(error_of("services:\n  web: {image: nginx}\nconfigs:\n  c: {name: t}\n") ==
+          "compose.yaml:4:3: configs.c: config \"c\" must declare either `file`, `content` or "
+          "`environment` (or be external)");
     // A service without image or build is a consistency error (config --no-consistency
     // accepts it), not a schema one.
     CHECK(error_of("services:\n  web: {restart: always}\n").empty());
