@@ -189,6 +189,8 @@ private:
         if (merge.IsMap()) sources.push_back(merge);
         else if (merge.IsSequence())
             for (const auto& item : merge) sources.push_back(item);
+        else
+            sources.push_back(merge);  // a scalar or null: reported below, as go-yaml does
         for (const auto& source : sources) {
             if (!source.IsMap())
                 fail(source, path, "map merge requires map or sequence of maps as the value");
