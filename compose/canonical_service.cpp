@@ -203,6 +203,8 @@ const std::map<std::string_view, Normalizer>& normalizers() {
          [](Context& c, Tree& p, K k, K path) { relocate_external_name(c, p[k], child_path(path, k)); }},
         {"external",
          [](Context& c, Tree& p, K k, K path) {
+             // `data:` alone declares a resource with every default; docker compose prints {}.
+             if (p[k].is_null() && c.fill_defaults()) p[k] = Tree::object();
              relocate_external_name(c, p[k], child_path(path, k));
              external_conflicts(c, p[k], child_path(path, k));
          }},

@@ -151,8 +151,9 @@ void Checker::replicas(const std::string& name, const Tree& s, const std::string
     if (count && count->is_number_integer() && count->get<int64_t>() > 1 &&
         s.contains("container_name"))
         fail(child_path(path, "container_name"),
-             fmt::format("can't set container_name and scale {} on service \"{}\": container "
-                         "name must be unique", count->get<int64_t>(), name));
+             fmt::format("can't set container_name and {} {} on service \"{}\": container "
+                         "name must be unique", scale ? "scale" : "deploy.replicas",
+                         count->get<int64_t>(), name));
     for (auto [key, limit] : {std::pair{"mem_limit", "memory"}, std::pair{"cpus", "cpus"},
                               std::pair{"pids_limit", "pids"}}) {
         const auto* own = find_path(s, {key});

@@ -49,25 +49,32 @@ schema::Location SourceMap::find(const std::string& path) const {
     }
 }
 
-void SourceMap::copy_subtree(const SourceMap& source, const std::string& from,
-                             const std::string& to) {
-    // Collected first: when source is this map and `to` lies under `from` (a key with a dot
-    // in it looks like a child), inserting while iterating would never end.
+schema::Location SourceMap::find_key(const std::string& path) const {
+    auto it = keys_.find(path);
+    return it == keys_.end() ? find(path) : it->second;
+}
+
+namespace {
+void copy_entries(std::map<std::string, schema::Location>& to_map,
+                  const std::map<std::string, schema::Location>& source, const std::string& from,
+                  const std::string& to) {
+    // Collected first: when source is to_map and `to` lies under `from` (a key with a dot in
+    // it looks like a child), inserting while iterating would never end.
     std::vector<std::pair<std::string, schema::Location>> copied;
-    for (auto it = source.at_.lower_bound(from); it != source.at_.end(); ++it) {
+    for (auto it = source.lower_bound(from); it != source.end(); ++it) {
         if (!is_under(it->first, from)) {
             if (it->first.compare(0, from.size(), from) != 0) break;
             continue;
         }
         copied.emplace_back(to + it->first.substr(from.size()), it->second);
     }
-    for (auto& [path, at] : copied) at_[std::move(path)] = std::move(at);
+    for (auto& [path, at] : copied) to_map[std::move(path)] = std::move(at);
 }
 
-void SourceMap::erase_subtree(const std::string& path) {
-    for (auto it = at_.lower_bound(path); it != at_.end();) {
+void erase_entries(std::map<std::string, schema::Location>& map, const std::string& path) {
+    for (auto it = map.lower_bound(path); it != map.end();) {
         if (is_under(it->first, path)) {
-            it = at_.erase(it);
+            it = map.erase(it);
         } else if (it->first.compare(0, path.size(), path) == 0) {
             ++it;  // a sibling sharing the prefix ("ab" after "a"); later entries may still match
         } else {
@@ -75,9 +82,22 @@ void SourceMap::erase_subtree(const std::string& path) {
         }
     }
 }
+}  // namespace
+
+void SourceMap::copy_subtree(const SourceMap& source, const std::string& from,
+                             const std::string& to) {
+    copy_entries(at_, source.at_, from, to);
+    copy_entries(keys_, source.keys_, from, to);
+}
+
+void SourceMap::erase_subtree(const std::string& path) {
+    erase_entries(at_, path);
+    erase_entries(keys_, path);
+}
 
 void SourceMap::overlay(const SourceMap& other) {
     for (const auto& [path, at] : other.at_) at_[path] = at;
+    for (const auto& [path, at] : other.keys_) keys_[path] = at;
 }
 
 }  // namespace compose

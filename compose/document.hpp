@@ -25,6 +25,11 @@ public:
     void set(const std::string& path, schema::Location at) { at_[path] = std::move(at); }
     /// The location of `path`, or of its nearest ancestor; an unknown location if none.
     schema::Location find(const std::string& path) const;
+    /// Records where the key naming `path` is written, when that is not where find(path)
+    /// points: `image: x` is located at its value, `imgae` is reported at the key.
+    void set_key(const std::string& path, schema::Location at) { keys_[path] = std::move(at); }
+    /// The location of the key naming `path`, else find(path).
+    schema::Location find_key(const std::string& path) const;
     /// Copies every entry under `from` (itself included) to the same place under `to`.
     void copy_subtree(const SourceMap& source, const std::string& from, const std::string& to);
     /// Adds every entry of `other`, replacing ours on equal paths (the later file wins).
@@ -34,7 +39,9 @@ public:
     const std::map<std::string, schema::Location>& entries() const { return at_; }
 
 private:
-    std::map<std::string, schema::Location> at_;
+    using Map = std::map<std::string, schema::Location>;
+    Map at_;
+    Map keys_;  ///< key locations that differ from at_'s, by the same paths
 };
 
 /// The string at `key` of a mapping, or `fallback` when it is missing or not a string. Stages

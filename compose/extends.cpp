@@ -25,6 +25,7 @@ struct ExtendsRef {
     std::string service;
     std::string file;        ///< "" for the same file
     std::string at_service;  ///< the key path of the service name, for errors
+    std::string extender;    ///< the service that extends, for errors
 };
 
 std::string service_path(const std::string& name) { return child_path("services", name); }
@@ -98,7 +99,8 @@ void Resolver::check_cycle(const std::string& name) {
         const auto& link = chain_[i];
         if (link.service != name || (link.doc != &doc_ && link.doc->file != doc_.file)) continue;
         fail(*link.doc, service_path(link.service),
-             "extends cycle: " + cycle_text(chain_, i, *chain_.front().doc));
+             "circular reference in extends: " +
+                 cycle_text(chain_, i, *chain_.front().doc));
     }
     if (chain_.size() >= kMaxChain)
         fail(doc_, service_path(name), fmt::format("extends chain longer than {}", kMaxChain));
@@ -119,7 +121,9 @@ Tree Resolver::base_of(const ExtendsRef& ref, const std::string& at, const std::
     const auto from = service_path(ref.service);
     if (ref.file.empty()) {
         if (!doc_.tree["services"].contains(ref.service))
-            fail(doc_, ref.at_service, fmt::format("service \"{}\" not found", ref.service));
+            fail(doc_, ref.at_service,
+                 fmt::format("cannot extend service \"{}\": service \"{}\" not found",
+                             ref.extender, ref.service));
         resolve(ref.service);
         Tree base = doc_.tree["services"][ref.service];
         SourceMap scratch;  // a base that extends nothing still carries its own !reset keys
@@ -132,7 +136,8 @@ Tree Resolver::base_of(const ExtendsRef& ref, const std::string& at, const std::
     const Tree& services = other.tree.is_object() ? other.tree.value("services", Tree()) : Tree();
     if (!services.is_object() || !services.contains(ref.service))
         fail(doc_, ref.at_service,
-             fmt::format("service \"{}\" not found in \"{}\"", ref.service, ref.file));
+             fmt::format("cannot extend service \"{}\": service \"{}\" not found in \"{}\"",
+                         ref.extender, ref.service, ref.file));
     Resolver(other, load_, chain_).resolve(ref.service);
     Tree base = other.tree["services"][ref.service];
     SourceMap scratch;
@@ -151,6 +156,7 @@ void Resolver::resolve(const std::string& name) {
     }
     const auto at = child_path(path, "extends");
     auto ref = parse_ref(doc_, service["extends"], at);
+    ref.extender = name;
     check_cycle(name);
     chain_.push_back({&doc_, name});
     SourceMap locations;

@@ -21,8 +21,8 @@ using ExtendsLoader = std::function<Document(const std::string& file, const Docu
 /// rules (merge_value); `extends` is removed. Relative paths of a service taken from another
 /// file are made absolute against that file's directory, so they keep naming the same files
 /// ("~" is left for path resolution). Throws schema::LoadError with every problem found: a
-/// cycle (`services.a: extends cycle: a -> b -> a`), a missing service or file, a malformed
-/// `extends`, each located at the service or its `extends` key.
+/// cycle (`services.a: circular reference in extends: a -> b -> a`), a missing service or
+/// file, a malformed `extends`, each located at the service or its `extends` key.
 void apply_extends(Document& doc, const ExtendsLoader& load);
 
 }  // namespace compose

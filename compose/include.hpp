@@ -13,7 +13,9 @@ namespace compose {
 struct IncludeSpec {
     std::vector<std::string> paths;      ///< the main file first, then files that override it
     std::string project_directory;       ///< as given, else the directory of the main file
-    std::vector<std::string> env_files;  ///< empty: `<project_directory>/.env` if it exists
+    /// Read into the included project's variables where the including project sets none;
+    /// empty: `<project_directory>/.env` if it exists.
+    std::vector<std::string> env_files;
     /// The main files of the includes that led here, this one last: pass it to apply_includes()
     /// of the included project so include cycles are found.
     std::vector<std::string> chain;

@@ -99,7 +99,13 @@ void interpolate_node(Tree& node, const std::string& path, const Document& doc,
         try {
             node = expander.expand(node.get_ref<const std::string&>());
         } catch (const SubstituteError& e) {
-            diagnostics.push_back(doc.diagnostic(path, e.what()));
+            // compose-go names the key in this message; scripts grep for that phrase.
+            bool invalid = e.kind() == SubstituteError::Kind::invalid_template;
+            diagnostics.push_back(doc.diagnostic(
+                path, invalid ? fmt::format("invalid interpolation format for {}: \"{}\": you "
+                                            "may need to escape any $ with another $",
+                                            path, e.subject())
+                              : e.what()));
         }
     } else if (node.is_object()) {
         for (auto& [key, child] : node.items())

@@ -70,7 +70,7 @@ public:
         std::vector<std::string> chain;
         for (const auto& f : main.files)
             if (f != "-") chain.push_back(f);
-        apply_includes(merged, include_loader(), chain);
+        apply_includes(merged, include_loader(main), chain);
         finish(merged, main, project);
         return project;
     }
@@ -159,43 +159,60 @@ private:
     Document load_extended(const std::string& file, const Document& from, const Scope& scope) {
         auto path = absolute_path(file, from.directory, home());
         auto documents = parse_all({path}, fs::path(path).parent_path().string());
-        for (auto& doc : documents) prepare(doc, scope);
-        // A single document keeps its !reset/!override tags for the extends merge to honour;
-        // merging documents consumes them.
-        if (documents.size() == 1) return std::move(documents.front());
-        return merge_documents(std::move(documents));
-    }
-
-    IncludeLoader include_loader() {
-        return [this](const IncludeSpec& spec, const Document&) { return load_included(spec); };
-    }
-
-    // An included project: its own .env files, directory and extends; nested includes too.
-    Document load_included(const IncludeSpec& spec) {
-        Scope scope{spec.paths, spec.project_directory, options_.os_environment};
-        auto env_files = spec.env_files;
-        if (env_files.empty()) {
-            auto dotenv = (fs::path(spec.project_directory) / ".env").string();
-            if (fs::is_regular_file(dotenv)) env_files.push_back(dotenv);
+        std::map<std::string, MergeTag> tags;
+        for (auto& doc : documents) {
+            prepare(doc, scope);
+            for (const auto& [path, tag] : doc.tags) tags[path] = tag;
         }
-        for (auto it = env_files.rbegin(); it != env_files.rend(); ++it)
-            for (auto& [k, v] : read_dotenv(*it, lookup_in(scope.environment)))
-                scope.environment.emplace(k, v);
-        // The include's project_directory, not each file's own, anchors its relative paths,
-        // extends.file included (compose-spec 14-include.md).
+        Document merged = merge_documents(std::move(documents));
+        // The file's own extends still merge by its !override and !reset marks, which
+        // merge_documents() has consumed.
+        merged.tags = std::move(tags);
+        return merged;
+    }
+
+    IncludeLoader include_loader(const Scope& parent) {
+        return [this, &parent](const IncludeSpec& spec, const Document&) {
+            return load_included(spec, parent);
+        };
+    }
+
+    // An included project (compose-go ApplyInclude): the including project's variables, plus
+    // those of its env files that are not set yet. Its directory is the base of every relative
+    // path in its files, extends.file included; nested includes load the same way.
+    Document load_included(const IncludeSpec& spec, const Scope& parent) {
+        Scope scope{spec.paths, spec.project_directory, parent.environment};
+        for (const auto& [k, v] : include_env_files(spec, parent.environment))
+            scope.environment.emplace(k, v);
         auto documents = parse_all(scope.files, scope.directory);
-        for (auto& doc : documents) doc.directory = spec.project_directory;
+        for (auto& doc : documents) doc.directory = scope.directory;
         Document merged = prepare_and_merge(std::move(documents), scope);
         merged.directory = spec.project_directory;
-        // Variables of an include's env_file are visible only inside it: its services take
-        // their unset environment values now, from its own scope.
-        if (options_.resolve_environment && options_.resolve_paths) {
-            auto ctx = normalize_context("", scope);
-            resolve_paths(merged, ctx);
-            resolve_environment(merged, ctx);
-        }
-        apply_includes(merged, include_loader(), spec.chain);
+        // Bare `KEY` entries take the included project's variables, which the root project
+        // cannot see later.
+        if (options_.resolve_environment)
+            resolve_unset_environment(merged, lookup_in(scope.environment));
+        apply_includes(merged, include_loader(scope), spec.chain);
         return merged;
+    }
+
+    // The include's env files, a later file winning; `${VAR}` in them sees the including
+    // project's variables first, then the files read before.
+    static Environment include_env_files(const IncludeSpec& spec, const Environment& outer) {
+        auto files = spec.env_files;
+        if (files.empty()) {
+            auto dotenv = (fs::path(spec.project_directory) / ".env").string();
+            if (fs::is_regular_file(dotenv)) files.push_back(dotenv);
+        }
+        Environment read;
+        Lookup lookup = [&](const std::string& name) -> std::optional<std::string> {
+            if (auto it = outer.find(name); it != outer.end()) return it->second;
+            if (auto it = read.find(name); it != read.end()) return it->second;
+            return std::nullopt;
+        };
+        for (const auto& file : files)
+            for (auto& [k, v] : read_dotenv(file, lookup)) read[k] = v;
+        return read;
     }
 
     void finish(Document& merged, const Scope& scope, Project& project) {

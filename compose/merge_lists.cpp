@@ -19,7 +19,7 @@ std::string text_or(const Tree& item, const char* key, const char* fallback) {
     return it == item.end() || it->is_null() ? fallback : text(*it);
 }
 
-// "KEY=VAL" and "KEY" are the same item: environment, labels, links "svc=alias", cap_add.
+// "KEY=VAL" and "KEY" are the same item: tmpfs "/tmp:size=64m", links "svc=alias".
 std::optional<std::string> key_value_identity(const Tree& item) {
     if (!item.is_string()) return item.dump();
     const auto& s = item.get_ref<const std::string&>();
@@ -66,7 +66,7 @@ Identity field_identity(std::string field) {
 }
 
 Identity identity_for(const schema::KeySpec& spec, const Segments& seg) {
-    if (spec.merge == schema::Merge::unique) return key_value_identity;
+    if (spec.merge == schema::Merge::unique && spec.merge_key == "=") return key_value_identity;
     if (spec.merge_key == "ports") return port_identity;
     if (spec.merge_key == "target") return target_identity(seg.empty() ? "" : seg.back());
     if (!spec.merge_key.empty()) return field_identity(std::string(spec.merge_key));

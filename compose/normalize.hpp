@@ -49,4 +49,8 @@ void resolve_paths(Document& doc, const NormalizeContext& ctx);
 /// directly under --no-normalize. Throws schema::LoadError naming the env_file entry.
 void resolve_environment(Document& doc, const NormalizeContext& ctx);
 
+/// Gives `KEY: null` entries of services.*.environment the value `lookup` has for KEY, and
+/// leaves the others null. Used for an included project, whose variables are its own.
+void resolve_unset_environment(Document& doc, const Lookup& lookup);
+
 }  // namespace compose

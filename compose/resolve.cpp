@@ -138,4 +138,11 @@ void resolve_environment(Document& doc, const NormalizeContext& ctx) {
     }
 }
 
+void resolve_unset_environment(Document& doc, const Lookup& lookup) {
+    auto* services = field(doc.tree, "services");
+    if (!services || !services->is_object()) return;
+    for (auto& [name, service] : services->items())
+        if (auto* env = field(service, "environment")) resolve_bare_keys(*env, lookup, true);
+}
+
 }  // namespace compose

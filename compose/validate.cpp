@@ -104,6 +104,36 @@ const char* cast_kind(schema::Cast cast) {
     return "";
 }
 
+// `service "web" ` for a top-level resource entry, so its type error reads like compose-go's
+// "services.web must be a mapping"; "" elsewhere.
+std::string resource_subject(const KeySpec& spec, const std::string& path) {
+    static const std::set<std::string_view> kinds = {"services.*", "networks.*", "volumes.*",
+                                                     "secrets.*",  "configs.*",  "models.*"};
+    if (!kinds.count(spec.pattern)) return "";
+    auto kind = spec.pattern.substr(0, spec.pattern.size() - 2);
+    return fmt::format("{} \"{}\" ", kind.substr(0, kind.size() - 1), path.substr(kind.size() + 1));
+}
+
+// "secret \"token\" must declare either `file` or `environment` (or be external)": compose-go's
+// words, which scripts grep for, plus the way out they leave unsaid.
+std::string one_of_message(const std::string& path, const KeySpec& spec) {
+    auto dot = path.find('.');
+    if (dot == std::string::npos || dot < 2)
+        return fmt::format("needs one of {}", quoted_list(spec.one_of, " or "));
+    std::vector<std::string> keys;
+    bool external = false;
+    for (auto key : spec.one_of) {
+        if (key == "external") external = true;
+        else keys.push_back(fmt::format("`{}`", key));
+    }
+    std::string list;
+    for (size_t i = 0; i < keys.size(); ++i)
+        list += (i == 0 ? "" : i + 1 == keys.size() ? " or " : ", ") + keys[i];
+    // The resource kind is the top-level key less its plural "s": "secrets" -> "secret".
+    return fmt::format("{} \"{}\" must declare either {}{}", path.substr(0, dot - 1),
+                       path.substr(dot + 1), list, external ? " (or be external)" : "");
+}
+
 // The model's top level: a mapping whose "x-*" keys are extensions.
 const KeySpec kRoot{.pattern = "", .types = schema::kMapping};
 
@@ -171,7 +201,8 @@ private:
 void Validator::value(const Tree& node, const schema::Cursor& at, const std::string& path, const KeySpec& spec,
                       bool inside_accepted) {
     if (!type_allowed(node, spec.types)) {
-        report(path, fmt::format("must be {}, got {}", expected_kinds(spec.types), kind_of(node)));
+        report(path, fmt::format("{}must be {}, got {}", resource_subject(spec, path),
+                                 expected_kinds(spec.types), kind_of(node)));
         return;
     }
     // Keys under an accepted key are covered by its note; one warning per key, not per service.
@@ -226,7 +257,7 @@ void Validator::key_rules(const Tree& node, const std::string& path, const KeySp
     if (spec.one_of.empty()) return;
     for (auto key : spec.one_of)
         if (node.contains(std::string(key))) return;
-    report(path, fmt::format("needs one of {}", quoted_list(spec.one_of, " or ")));
+    report(path, one_of_message(path, spec));
 }
 
 void Validator::mapping(const Tree& node, const schema::Cursor& at, const std::string& path,
@@ -244,14 +275,15 @@ void Validator::mapping(const Tree& node, const schema::Cursor& at, const std::s
         if (!child_spec) {
             auto guess = schema::did_you_mean(key, fixed);
             diagnostics_.push_back(
-                {doc_.locations.find(child), path,
+                {doc_.locations.find_key(child), path,
                  guess.empty()
                      ? fmt::format("unknown key \"{}\"", key)
                      : fmt::format("unknown key \"{}\" (did you mean \"{}\"?)", key, guess)});
         } else if (!is_fixed && !spec.name_pattern.empty() &&
                    !search(spec.name_pattern, key)) {
-            report(child,
-                   fmt::format("invalid name \"{}\", must match \"{}\"", key, spec.name_pattern));
+            diagnostics_.push_back(
+                {doc_.locations.find_key(child), child,
+                 fmt::format("invalid name \"{}\", must match \"{}\"", key, spec.name_pattern)});
         } else {
             value(it.value(), next, child, *child_spec, inside_accepted);
         }

@@ -142,6 +142,8 @@ private:
                 bool collection) {
         bool under_key = !stack_.empty() && stack_.back().mapping;
         doc_.locations.set(path, location(collection && under_key ? stack_.back().key_mark : mark));
+        // A scalar is located at its value; its key's own place is kept for key errors.
+        if (!collection && under_key) doc_.locations.set_key(path, location(stack_.back().key_mark));
         if (tag == kResetTag) doc_.tags[path] = MergeTag::reset;
         if (tag == kOverrideTag) doc_.tags[path] = MergeTag::override_;
     }

@@ -31,6 +31,9 @@ enum class Merge {
 // an item ("target", "path", "subnet"); the special key "ports" means a port's
 // (host_ip, published, target, protocol). For deep, a merge_key (logging: "driver") means
 // "merge only when both sides agree on that field, otherwise the override replaces".
+// For unique, items are the same when equal, or, with merge_key "=", when their text before
+// the first '=' is ("/tmp:size=64m" replaces "/tmp:size=32m" in tmpfs, compose-go's
+// keyValueIndexer); security_opt ("label=...") and cache_from ("type=...") repeat a prefix.
 
 /// A type conversion applied after interpolation, so "${REPLICAS}" becomes an integer.
 enum class Cast {

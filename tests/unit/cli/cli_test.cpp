@@ -148,7 +148,7 @@ TEST_CASE("cli: -q validates only; errors go to stderr with file:line:col", "[cl
     auto bad = p.berth("compose -f bad.yaml config -q");
     CHECK(bad.status == 1);
     CHECK(bad.out.empty());
-    CHECK(bad.err == "bad.yaml:3:12: services.web: unknown key \"imgae\" (did you mean \"image\"?)\n");
+    CHECK(bad.err == "bad.yaml:3:5: services.web: unknown key \"imgae\" (did you mean \"image\"?)\n");
     CHECK(p.berth("compose -p 'Bad Name' config").err.find("invalid project name") !=
           std::string::npos);
 }

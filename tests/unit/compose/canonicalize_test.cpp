@@ -234,12 +234,13 @@ TEST_CASE("canonicalize: extra_hosts print as a sorted host=ip list", "[compose]
           "\"nohost\"");
 }
 
-TEST_CASE("canonicalize: depends_on, networks, env_file, build, extends long forms",
+TEST_CASE("canonicalize: depends_on, networks, models, env_file, build, extends long forms",
           "[compose][canonicalize]") {
     auto s = plain(canon(R"(services:
   web:
     depends_on: [db, redis]
     networks: [front, back]
+    models: [llm]
     env_file: .env
     build: ./dir
     extends: base
@@ -256,6 +257,7 @@ TEST_CASE("canonicalize: depends_on, networks, env_file, build, extends long for
 db: {condition: service_started, required: true}
 redis: {condition: service_started, required: true})"));
     CHECK(s["web"]["networks"] == yaml("{front: null, back: null}"));
+    CHECK(s["web"]["models"] == yaml("{llm: null}"));
     CHECK(s["web"]["env_file"] == yaml("[{path: .env}]"));
     CHECK(s["web"]["build"] == yaml("{context: ./dir}"));
     CHECK(s["web"]["extends"] == yaml("{service: base}"));
@@ -376,7 +378,7 @@ secrets:
     CHECK(t["networks"] == yaml(R"(
 n1: {name: my-net, external: true}
 n2: {driver_opts: {baz: '1'}, labels: {foo: bar}}
-n3: null)"));
+n3: {})"));
     CHECK(t["volumes"] == yaml("{v1: {external: true}, v2: {name: same, external: true}}"));
     CHECK(t["secrets"] == yaml("{s1: {name: my_secret, external: true}}"));
 }

@@ -92,6 +92,7 @@ TEST_CASE("consistency: image, network_mode and container names", "[compose][con
   a: {image: scratch, container_name: same}
   b: {image: scratch, container_name: same}
   c: {image: scratch, container_name: fixed, scale: 2}
+  d: {image: scratch, container_name: other, deploy: {replicas: 6}}
 networks: {gratheon: {}}
 )") == "compose.yaml:2:3: services.myservice: service \"myservice\" has neither an image nor "
        "a build context specified: invalid compose project\n"
@@ -100,7 +101,9 @@ networks: {gratheon: {}}
        "compose.yaml:9:39: services.b.container_name: container name \"same\" is already in "
        "use by service \"a\": invalid compose project\n"
        "compose.yaml:10:39: services.c.container_name: can't set container_name and scale 2 "
-       "on service \"c\": container name must be unique");
+       "on service \"c\": container name must be unique\n"
+       "compose.yaml:11:39: services.d.container_name: can't set container_name and "
+       "deploy.replicas 6 on service \"d\": container name must be unique");
 }
 
 TEST_CASE("consistency: scale, replicas and resource limits", "[compose][consistency]") {

@@ -186,15 +186,16 @@ TEST_CASE("extends: cycles are rejected with the chain", "[compose][extends]") {
     extends: {service: a}
   c:
     extends: c
-)") == "compose.yaml:2:3: services.a: extends cycle: a -> b -> a\n"
-          "compose.yaml:6:3: services.c: extends cycle: c -> c");
+)") == "compose.yaml:2:3: services.a: circular reference in extends: a -> b -> a\n"
+          "compose.yaml:6:3: services.c: circular reference in extends: c -> c");
     SECTION("across files") {
         const std::string root = "services:\n  a:\n    extends: {file: other.yaml, service: o}\n";
         const Files files = {
             {"/p/compose.yaml", root},
             {"/p/other.yaml", "services:\n  o:\n    extends: {file: compose.yaml, service: a}\n"}};
         auto message = error_of(root, files);
-        CHECK(message == "compose.yaml:2:3: services.a: extends cycle: a -> other.yaml:o -> a");
+        CHECK(message == "compose.yaml:2:3: services.a: circular reference in extends: "
+                         "a -> other.yaml:o -> a");
     }
 }
 
@@ -211,9 +212,10 @@ TEST_CASE("extends: a missing service or file is located at the extends key",
     extends: [x]
 )",
                    kBaseFiles) ==
-          "compose.yaml:3:14: services.a.extends: service \"nope\" not found\n"
-          "compose.yaml:5:58: services.b.extends.service: service \"nope\" not found in "
-          "\"testdata/extends/base.yaml\"\n"
+          "compose.yaml:3:14: services.a.extends: cannot extend service \"a\": service "
+          "\"nope\" not found\n"
+          "compose.yaml:5:58: services.b.extends.service: cannot extend service \"b\": service "
+          "\"nope\" not found in \"testdata/extends/base.yaml\"\n"
           "compose.yaml:7:21: services.c.extends.file: cannot load \"missing.yaml\": no such "
           "file or directory\n"
           "compose.yaml:9:5: services.d.extends: extends must be a service name or a mapping "
@@ -223,5 +225,6 @@ TEST_CASE("extends: a missing service or file is located at the extends key",
 TEST_CASE("extends: errors inside the other file keep their own location", "[compose][extends]") {
     const Files files = {{"/p/other.yaml", "services:\n  o:\n    extends: gone\n"}};
     CHECK(error_of("services:\n  a:\n    extends: {file: other.yaml, service: o}\n", files) ==
-          "other.yaml:3:14: services.o.extends: service \"gone\" not found");
+          "other.yaml:3:14: services.o.extends: cannot extend service \"o\": service \"gone\" "
+          "not found");
 }

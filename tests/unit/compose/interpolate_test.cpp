@@ -262,8 +262,8 @@ TEST_CASE("interpolate: every failing value is reported at its location",
       - "${P:?}"
     command: echo ${ oops}
 )") == "compose.yaml:5:9: services.web.ports[1]: required variable P is missing a value\n"
-       "compose.yaml:6:14: services.web.command: invalid interpolation format: "
-       "\"echo ${ oops}\": you may need to escape any $ with another $");
+       "compose.yaml:6:14: services.web.command: invalid interpolation format for "
+       "services.web.command: \"echo ${ oops}\": you may need to escape any $ with another $");
 }
 
 TEST_CASE("interpolate: variables lists every variable once, sorted", "[compose][interpolate]") {

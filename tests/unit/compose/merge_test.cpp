@@ -82,6 +82,15 @@ TEST_CASE("merge: sequences are appended, unique ones without repeats", "[compos
     CHECK_MODEL("services: {test: {group_add: [a]}}\nx-list: [1]",
                 "services: {test: {group_add: [a, b]}}\nx-list: [2]",
                 "services: {test: {group_add: [a, b]}}\nx-list: [1, 2]");
+    SECTION("items sharing a KEY= prefix are distinct unless the key says otherwise") {
+        CHECK_MODEL(R"(services: {test: {security_opt: [label=level:s0, label=type:svirt_t],
+                      build: {cache_from: ["type=registry,ref=a"]}}})",
+                    R"(services: {test: {security_opt: [label=type:svirt_t, label=user:u],
+                      build: {cache_from: ["type=registry,ref=b"]}}})",
+                    R"(services: {test: {security_opt: [label=level:s0, label=type:svirt_t,
+                      label=user:u], build: {cache_from: ["type=registry,ref=a",
+                      "type=registry,ref=b"]}}})");
+    }
 }
 
 TEST_CASE("merge: environment and labels merge by key, null unsets", "[compose][merge]") {

@@ -108,11 +108,11 @@ TEST_CASE("validate: short and long syntax both pass", "[schema]") {
 
 TEST_CASE("validate: unknown keys get a did-you-mean over their siblings", "[schema]") {
     CHECK(error_of("services:\n  web:\n    image: nginx\n    imgae: nginx\n") ==
-          "compose.yaml:4:12: services.web: unknown key \"imgae\" (did you mean \"image\"?)");
+          "compose.yaml:4:5: services.web: unknown key \"imgae\" (did you mean \"image\"?)");
     CHECK(error_of("servics: {}\n") ==
           "compose.yaml:1:1: unknown key \"servics\" (did you mean \"services\"?)");
     CHECK(error_of("services:\n  web:\n    image: nginx\n    frobnicate: 1\n") ==
-          "compose.yaml:4:17: services.web: unknown key \"frobnicate\"");
+          "compose.yaml:4:5: services.web: unknown key \"frobnicate\"");
 }
 
 TEST_CASE("validate: x- extensions where upstream allows them", "[schema]") {
@@ -131,12 +131,12 @@ networks:
     SECTION("under mappings of names, x-foo is a name like any other") {
         CHECK(error_of("services:\n  x-web:\n    image: nginx\n") == "");
         CHECK(error_of("services:\n  web: {image: nginx}\nnetworks:\n  x-net: {bogus: 1}\n") ==
-              "compose.yaml:4:18: networks.x-net: unknown key \"bogus\"");
+              "compose.yaml:4:11: networks.x-net: unknown key \"bogus\"");
     }
     SECTION("not where upstream forbids them") {
         CHECK(error_of("services:\n  web:\n    image: nginx\n    extends: {service: b, x-a: 1}\n"
                        "  b: {image: nginx}\n") ==
-              "compose.yaml:4:32: services.web.extends: unknown key \"x-a\"");
+              "compose.yaml:4:27: services.web.extends: unknown key \"x-a\"");
     }
 }
 
@@ -151,6 +151,13 @@ TEST_CASE("validate: wrong types name what was expected", "[schema]") {
     CHECK(error_of("services:\n  web:\n    image: nginx\n    scale: 1.5\n") ==
           "compose.yaml:4:12: services.web.scale: must be an integer or a string, got a number");
     CHECK(error_of("services: []\n") == "compose.yaml:1:1: services: must be a mapping, got a list");
+    SECTION("a top-level resource entry is named in the message") {
+        CHECK(error_of("services:\n  foo: bar\n") ==
+              "compose.yaml:2:8: services.foo: service \"foo\" must be a mapping, got a string");
+        CHECK(error_of("services:\n  web: {image: x}\nvolumes:\n  data: [a]\n") ==
+              "compose.yaml:4:3: volumes.data: volume \"data\" must be a mapping or null, got "
+              "a list");
+    }
 }
 
 TEST_CASE("validate: strings a cast could not convert are reported", "[schema]") {
@@ -182,7 +189,7 @@ TEST_CASE("validate: user-chosen names must match upstream's pattern", "[schema]
           "compose.yaml:2:3: services.web app: invalid name \"web app\", must match "
           "\"^[a-zA-Z0-9._-]+$\"");
     CHECK(error_of("services:\n  web:\n    image: nginx\n    ulimits: {NOFILE: 1}\n") ==
-          "compose.yaml:4:23: services.web.ulimits.NOFILE: invalid name \"NOFILE\", must match "
+          "compose.yaml:4:15: services.web.ulimits.NOFILE: invalid name \"NOFILE\", must match "
           "\"^[a-z]+$\"");
 }
 
@@ -191,8 +198,11 @@ TEST_CASE("validate: required keys and one-of rules", "[schema]") {
                    "  db: {image: postgres}\n") ==
           "compose.yaml:4:18: services.web.depends_on.db: missing required key \"condition\"");
     CHECK(error_of("services:\n  web: {image: nginx}\nsecrets:\n  token: {name: t}\n") ==
-          "compose.yaml:4:3: secrets.token: needs one of \"file\", \"environment\" or "
-          "\"external\"");
+          "compose.yaml:4:3: secrets.token: secret \"token\" must declare either `file` or "
+          "`environment` (or be external)");
+    CHECK(error_of("services:\n  web: {image: nginx}\nconfigs:\n  c: {name: t}\n") ==
+          "compose.yaml:4:3: configs.c: config \"c\" must declare either `file`, `content` or "
+          "`environment` (or be external)");
     // A service without image or build is a consistency error (config --no-consistency
     // accepts it), not a schema one.
     CHECK(error_of("services:\n  web: {restart: always}\n").empty());
@@ -218,7 +228,7 @@ services:
   db:
     image: postgres
     restart: [always]
-)") == "compose.yaml:4:12: services.web: unknown key \"imgae\" (did you mean \"image\"?)\n"
+)") == "compose.yaml:4:5: services.web: unknown key \"imgae\" (did you mean \"image\"?)\n"
        "compose.yaml:5:22: services.web.ports[0].target: must be an integer, got \"http\"\n"
        "compose.yaml:6:5: services.web.tty: must be a boolean or a string, got a list\n"
        "compose.yaml:9:5: services.db.restart: must be a string, got a list");

@@ -48,6 +48,18 @@ TEST_CASE("yaml: merge keys and aliases are expanded, explicit keys win", "[comp
     auto t = parse_one("x: &base {a: 1, b: 2}\ny:\n  <<: *base\n  b: 3\n");
     CHECK(t["y"]["a"] == 1);
     CHECK(t["y"]["b"] == 3);
+    SECTION("a merge key must name a mapping or a list of them") {
+        CHECK(error_of("x: &s not-a-map\ny:\n  <<: *s\n") ==
+              "compose.yaml:3:3: y: map merge requires map or sequence of maps as the value");
+        CHECK(error_of("y:\n  <<: [{a: 1}, 2]\n") ==
+              "compose.yaml:2:3: y: map merge requires map or sequence of maps as the value");
+    }
+}
+
+TEST_CASE("yaml: a key's own location is kept where its value is a scalar", "[compose]") {
+    auto docs = parse_yaml("services:\n  web:\n    image: nginx\n", "c.yaml", "/p");
+    CHECK(docs.front().locations.find_key("services.web.image").to_string() == "c.yaml:3:5");
+    CHECK(docs.front().locations.find_key("services.web").to_string() == "c.yaml:2:3");
 }
 
 TEST_CASE("yaml: locations are recorded per key", "[compose]") {
