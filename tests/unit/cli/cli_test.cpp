@@ -10,6 +10,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/temp_dir.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -21,23 +23,9 @@ struct Run {
 };
 
 // A project directory of its own, removed when the test ends (even on failure).
-struct Project {
-    fs::path dir;
-    Project() {
-        std::string templ = (fs::temp_directory_path() / "berth-cli-XXXXXX").string();
-        dir = mkdtemp(templ.data());
-    }
-    ~Project() { fs::remove_all(dir); }
-    void write(const std::string& rel, const std::string& text) const {
-        fs::create_directories((dir / rel).parent_path());
-        std::ofstream(dir / rel) << text;
-    }
-    std::string read(const std::string& rel) const {
-        std::ifstream in(dir / rel);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        return ss.str();
-    }
+struct Project : TempDir {
+    Project() : TempDir("berth-cli") {}
+    const fs::path& dir = root;
 
     // Runs `berth ARGS` in the project directory with a clean environment plus `env`.
     Run berth(const std::string& args, const std::string& env = "",

@@ -5,26 +5,12 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/support/temp_dir.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-// A throwaway directory tree, removed when the test ends (even on failure).
-struct TempTree {
-    fs::path root;
-    TempTree() {
-        root = fs::temp_directory_path() / fs::path("berth-discover-XXXXXX");
-        std::string templ = root.string();
-        root = mkdtemp(templ.data());
-    }
-    ~TempTree() { fs::remove_all(root); }
-    fs::path write(const std::string& rel, const std::string& text) {
-        auto p = root / rel;
-        fs::create_directories(p.parent_path());
-        std::ofstream(p) << text;
-        return p;
-    }
-};
 
 // Enough of a .env reader for discovery tests: KEY=VAL lines, no interpolation.
 compose::Environment simple_dotenv(const std::string& path, const compose::Lookup&) {
@@ -45,7 +31,7 @@ compose::Discovery discover_in(const fs::path& cwd, compose::LoadOptions o = {})
 }  // namespace
 
 TEST_CASE("discover: default file found in a parent, with its override", "[compose][discover]") {
-    TempTree t;
+    TempDir t("berth-discover");
     t.write("proj/compose.yaml", "services: {}\n");
     t.write("proj/compose.override.yml", "services: {}\n");
     fs::create_directories(t.root / "proj/sub/deeper");
@@ -57,14 +43,14 @@ TEST_CASE("discover: default file found in a parent, with its override", "[compo
 }
 
 TEST_CASE("discover: compose.yaml is preferred over docker-compose.yml", "[compose][discover]") {
-    TempTree t;
+    TempDir t("berth-discover");
     t.write("docker-compose.yml", "services: {}\n");
     t.write("compose.yaml", "services: {}\n");
     CHECK(discover_in(t.root).files == std::vector<std::string>{(t.root / "compose.yaml").string()});
 }
 
 TEST_CASE("discover: the working directory's .env wins over the project's", "[compose][discover]") {
-    TempTree t;
+    TempDir t("berth-discover");
     t.write("nested/compose.yaml", "services: {}\n");
     t.write("nested/.env", "ROOT=root\nWIN=root\n");
     t.write("nested/sub/.env", "SUB=sub\nWIN=sub\n");
@@ -78,7 +64,7 @@ TEST_CASE("discover: the working directory's .env wins over the project's", "[co
 }
 
 TEST_CASE("discover: COMPOSE_FILE from .env names the files", "[compose][discover]") {
-    TempTree t;
+    TempDir t("berth-discover");
     t.write("a.yaml", "services: {}\n");
     t.write("dir/b.yaml", "services: {}\n");
     t.write(".env", "COMPOSE_FILE=a.yaml:dir/b.yaml\n");
@@ -89,7 +75,7 @@ TEST_CASE("discover: COMPOSE_FILE from .env names the files", "[compose][discove
 }
 
 TEST_CASE("discover: later --env-file wins", "[compose][discover]") {
-    TempTree t;
+    TempDir t("berth-discover");
     t.write("compose.yaml", "services: {}\n");
     t.write("one.env", "PORT=1\nA=a\n");
     t.write("two.env", "PORT=2\n");
@@ -101,7 +87,7 @@ TEST_CASE("discover: later --env-file wins", "[compose][discover]") {
 }
 
 TEST_CASE("discover: missing files are errors", "[compose][discover]") {
-    TempTree t;
+    TempDir t("berth-discover");
     compose::LoadOptions o;
     o.files = {"nope.yaml"};
     CHECK_THROWS_WITH(discover_in(t.root, o),

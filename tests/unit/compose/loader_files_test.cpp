@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/support/temp_dir.hpp"
+
 // Whole-loader scenarios that span several files (compose-go loader/include_test.go and
 // override_test.go): what an included project sees (its variables, its project directory) and
 // what the including project does not; merge tags in files reached through extends.
@@ -13,22 +15,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A throwaway project directory, removed when the test ends (even on failure).
-struct TempTree {
-    fs::path root;
-    TempTree() {
-        std::string templ = (fs::temp_directory_path() / "berth-loader-XXXXXX").string();
-        root = mkdtemp(templ.data());
-    }
-    ~TempTree() { fs::remove_all(root); }
-    void write(const std::string& rel, const std::string& text) const {
-        auto p = root / rel;
-        fs::create_directories(p.parent_path());
-        std::ofstream(p) << text;
-    }
-};
 
-compose::Project load_in(const TempTree& t, const std::string& file) {
+compose::Project load_in(const TempDir& t, const std::string& file) {
     compose::LoadOptions o;
     o.files = {(t.root / file).string()};
     o.working_directory = t.root.string();
@@ -40,7 +28,7 @@ compose::Project load_in(const TempTree& t, const std::string& file) {
 
 TEST_CASE("include: env_file variables are visible only inside the included project",
           "[compose][include]") {
-    TempTree t;
+    TempDir t("berth-loader");
     t.write("compose.yml", R"(include:
   - path: [./module/compose.yml]
     env_file: [./custom.env]
@@ -59,7 +47,7 @@ services:
 
 TEST_CASE("include: the including project's .env wins over the include's env_file",
           "[compose][include]") {
-    TempTree t;
+    TempDir t("berth-loader");
     t.write("compose.yml", "include: [{path: module/compose.yml, env_file: inc.env}]\n");
     t.write(".env", "TAG=outer\n");
     t.write("inc.env", "TAG=inner\nONLY=inner\n");
@@ -69,7 +57,7 @@ TEST_CASE("include: the including project's .env wins over the include's env_fil
 
 TEST_CASE("include: extends.file is relative to the include's project_directory",
           "[compose][include]") {
-    TempTree t;
+    TempDir t("berth-loader");
     t.write("compose.yml", "include:\n  - {project_directory: ., path: dir/included.yaml}\n");
     t.write("dir/included.yaml", R"(services:
   included:
@@ -81,7 +69,7 @@ TEST_CASE("include: extends.file is relative to the include's project_directory"
 
 TEST_CASE("extends: !override in an extended file replaces what that file extends",
           "[compose][extends]") {
-    TempTree t;
+    TempDir t("berth-loader");
     t.write("compose.yaml", R"(services:
   test:
     image: test
@@ -103,7 +91,7 @@ TEST_CASE("extends: !override in an extended file replaces what that file extend
 
 TEST_CASE("loader: diagnostics of merged -f files name the file that wrote the value",
           "[compose][merge]") {
-    TempTree t;
+    TempDir t("berth-loader");
     t.write("a.yaml", "services:\n  web:\n    imgae: nginx\n    tty: true\n");
     t.write("b.yaml", "services:\n  web:\n    tty: maybe\n    frob: 1\n  db:\n    image: [1]\n");
     compose::LoadOptions o;
