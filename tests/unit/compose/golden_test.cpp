@@ -11,6 +11,7 @@
 
 #include "compose/config_output.hpp"
 #include "compose/loader.hpp"
+#include "tests/support/golden.hpp"
 
 namespace fs = std::filesystem;
 
@@ -28,31 +29,9 @@ void replace_all(std::string& s, const std::string& from, const std::string& to)
         s.replace(at, from.size(), to);
 }
 
-// `args` holds the compose flags one per line: "-f a.yaml", "--profile x", "--env-file e".
-compose::LoadOptions options_for(const fs::path& dir) {
-    compose::LoadOptions o;
-    o.working_directory = dir.string();
-    o.os_environment = {{"HOME", "/home/user"}, {"SHELL_VAR", "from-shell"}};
-    std::ifstream args(dir / "args");
-    for (std::string line; std::getline(args, line);) {
-        auto space = line.find(' ');
-        std::string flag = line.substr(0, space);
-        std::string value = space == std::string::npos ? "" : line.substr(space + 1);
-        if (flag == "-f") o.files.push_back(value);
-        else if (flag == "-p") o.project_name = value;
-        else if (flag == "--profile") o.profiles.push_back(value);
-        else if (flag == "--env-file") o.env_files.push_back(value);
-        else if (flag == "--project-directory") o.project_directory = value;
-        else if (flag == "--all-resources") o.all_resources = true;
-        else if (flag == "--env") o.os_environment[value.substr(0, value.find('='))] =
-                value.substr(value.find('=') + 1);
-    }
-    return o;
-}
-
 std::string resolve(const fs::path& dir, compose::Tree* model) {
     try {
-        auto project = compose::load(options_for(dir));
+        auto project = compose::load(golden_options(dir));
         if (model) *model = project.model;
         auto text = compose::to_yaml(project.model);
         replace_all(text, dir.string(), "<DIR>");
@@ -64,23 +43,11 @@ std::string resolve(const fs::path& dir, compose::Tree* model) {
     }
 }
 
-std::vector<fs::path> golden_dirs() {
-    std::vector<fs::path> dirs;
-    for (const char* root : {"tests/data/golden", "samples"}) {
-        fs::path base = fs::path(BERTH_SOURCE_DIR) / root;
-        if (!fs::is_directory(base)) continue;
-        for (const auto& entry : fs::directory_iterator(base))
-            if (entry.is_directory()) dirs.push_back(entry.path());
-    }
-    std::sort(dirs.begin(), dirs.end());
-    return dirs;
-}
-
 }  // namespace
 
 TEST_CASE("golden: every project resolves to its expected output", "[compose][golden]") {
     bool update = std::getenv("BERTH_UPDATE_GOLDEN") != nullptr;
-    auto dirs = golden_dirs();
+    auto dirs = golden_dirs(BERTH_SOURCE_DIR);
     REQUIRE(!dirs.empty());
     for (const auto& dir : dirs) {
         DYNAMIC_SECTION(dir.filename().string()) {

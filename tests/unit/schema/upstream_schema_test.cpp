@@ -14,6 +14,7 @@
 
 #include "compose/cast.hpp"
 #include "compose/loader.hpp"
+#include "tests/support/golden.hpp"
 #include "compose/validate.hpp"
 #include "compose/yaml_parse.hpp"
 #include "schema/keys.hpp"
@@ -230,32 +231,12 @@ TEST_CASE("upstream: what upstream rejects, berth rejects", "[upstream]") {
 
 namespace {
 
-// The projects of the golden corpus and samples/, each resolved as `config` would.
+// The projects of the golden corpus and samples/ that resolve, each as `config` would.
 std::vector<std::pair<std::string, compose::Tree>> resolved_projects() {
-    namespace fs = std::filesystem;
     std::vector<std::pair<std::string, compose::Tree>> out;
-    for (const char* root : {"tests/data/golden", "samples"}) {
-        fs::path base = fs::path(BERTH_SOURCE_DIR) / root;
-        if (!fs::is_directory(base)) continue;
-        for (const auto& entry : fs::directory_iterator(base)) {
-            if (!entry.is_directory() || !fs::exists(entry.path() / "expected.yaml")) continue;
-            compose::LoadOptions o;
-            o.working_directory = entry.path().string();
-            o.os_environment = {{"HOME", "/home/user"}, {"SHELL_VAR", "from-shell"}};
-            std::ifstream args(entry.path() / "args");
-            for (std::string line; std::getline(args, line);) {
-                auto space = line.find(' ');
-                auto value = space == std::string::npos ? "" : line.substr(space + 1);
-                if (line.rfind("-f ", 0) == 0) o.files.push_back(value);
-                if (line.rfind("-p ", 0) == 0) o.project_name = value;
-                if (line.rfind("--profile ", 0) == 0) o.profiles.push_back(value);
-                if (line.rfind("--env-file ", 0) == 0) o.env_files.push_back(value);
-                if (line.rfind("--env ", 0) == 0)
-                    o.os_environment[value.substr(0, value.find('='))] =
-                        value.substr(value.find('=') + 1);
-            }
-            out.emplace_back(entry.path().filename().string(), compose::load(o).model);
-        }
+    for (const auto& dir : golden_dirs(BERTH_SOURCE_DIR)) {
+        if (!std::filesystem::exists(dir / "expected.yaml")) continue;
+        out.emplace_back(dir.filename().string(), compose::load(golden_options(dir)).model);
     }
     return out;
 }
