@@ -98,6 +98,8 @@ const char* cast_kind(schema::Cast cast) {
         return "a number";
     case schema::Cast::to_bool:
         return "a boolean";
+    case schema::Cast::to_file_mode:
+        return "a file mode in octal digits";
     case schema::Cast::none:
         break;
     }
