@@ -67,6 +67,9 @@ void relocate_external_name(Context& c, Tree& resource, const std::string& path)
 /// An external volume or network may not also set driver, driver_opts or labels.
 void external_conflicts(Context& c, Tree& resource, const std::string& path);
 
+/// Fills `condition` and `required` of long-form depends_on entries.
+void depends_on_defaults(Tree& depends_on);
+
 /// A short->long rewrite, applied to parent[key]; `path` is the parent's path.
 using Normalizer = void (*)(Context& c, Tree& parent, const std::string& key,
                             const std::string& path);

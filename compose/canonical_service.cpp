@@ -45,6 +45,18 @@ void command(Context& c, Tree& parent, const char* key, const std::string& path)
     }
 }
 
+}  // namespace
+
+void depends_on_defaults(Tree& depends_on) {
+    for (auto& [name, dep] : depends_on.items()) {
+        if (!dep.is_object()) continue;
+        if (!dep.contains("condition")) dep["condition"] = "service_started";
+        if (!dep.contains("required")) dep["required"] = true;
+    }
+}
+
+namespace {
+
 void depends_on(Context& c, Tree& service, const std::string& path) {
     auto* v = field(service, "depends_on");
     if (!v) return;
@@ -60,12 +72,7 @@ void depends_on(Context& c, Tree& service, const std::string& path) {
         *v = std::move(out);
         return;
     }
-    if (!v->is_object() || !c.fill_defaults()) return;
-    for (auto& [name, dep] : v->items()) {
-        if (!dep.is_object()) continue;
-        if (!dep.contains("condition")) dep["condition"] = "service_started";
-        if (!dep.contains("required")) dep["required"] = true;
-    }
+    if (v->is_object() && c.fill_defaults()) depends_on_defaults(*v);
 }
 
 // A list of names becomes a mapping name -> null (service networks and models).

@@ -170,6 +170,20 @@ void walk(canonical::Context& c, Tree& node, const schema::Cursor& at, const std
 
 }  // namespace
 
+void fill_defaults(Document& doc) {
+    auto& tree = doc.tree;
+    if (!tree.is_object()) return;
+    if (auto services = tree.find("services"); services != tree.end() && services->is_object())
+        for (auto& [name, service] : services->items())
+            if (service.is_object() && service.contains("depends_on") &&
+                service["depends_on"].is_object())
+                canonical::depends_on_defaults(service["depends_on"]);
+    for (const char* kind : {"networks", "volumes"})
+        if (auto section = tree.find(kind); section != tree.end() && section->is_object())
+            for (auto& [name, resource] : section->items())
+                if (resource.is_null()) resource = Tree::object();
+}
+
 void canonicalize(Document& doc, const CanonicalizeOptions& options) {
     canonical::Context c(doc, options.lenient, options.fill_defaults);
     if (!doc.tree.is_object()) return;

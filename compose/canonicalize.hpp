@@ -15,6 +15,11 @@ struct CanonicalizeOptions {
     bool fill_defaults = true;
 };
 
+/// Only the defaults part of canonicalize() on an already canonical model: depends_on entries
+/// get `condition: service_started` and `required: true`, and networks and volumes declared
+/// without a body become {}. The loader runs it once on the merged model.
+void fill_defaults(Document& doc);
+
 /// Rewrites one parsed, interpolated file into the long syntax `docker compose config` prints,
 /// as compose-go's transform.Canonical plus its typed decoding do: ports, volumes, devices,
 /// secrets/configs, depends_on, networks, build, extends, env_file, healthcheck.test,

@@ -146,7 +146,7 @@ private:
             });
         }
         Document merged = merge_documents(std::move(documents));
-        canonicalize(merged, {.lenient = !options_.interpolate});
+        fill_defaults(merged);
         return merged;
     }
 
