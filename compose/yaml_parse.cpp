@@ -266,6 +266,11 @@ void TreeBuilder::OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) {
     auto it = anchors_.find(anchor);
     if (it == anchors_.end()) fail(mark, next_path(), "alias of an anchor that is not complete");
     count(mark, it->second.nodes);
+    if (!stack_.empty() && stack_.back().mapping && stack_.back().key_is_merge) {
+        // "<<: *anchor": merge_one copies locations straight from the anchor's own path.
+        attach(it->second.value, it->second.path);
+        return;
+    }
     auto path = next_path();
     doc_.locations.copy_subtree(doc_.locations, it->second.path, path);
     attach(it->second.value, path);
