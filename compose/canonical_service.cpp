@@ -145,10 +145,10 @@ void device_requests(Context& c, Tree& parent, const char* key, const std::strin
     }
 }
 
-// build: "./ctx" is {context: ./ctx}; the context defaults to ".".
+// build: "./ctx" is {context: ./ctx}. The default context "." comes with fill_defaults(),
+// after the merge: an override that sets only build.dockerfile keeps the base's context.
 void build(Tree& build) {
     if (build.is_string()) build = Tree{{"context", build}};
-    if (build.is_object() && !build.contains("context")) build["context"] = ".";
 }
 
 template <void (*F)(Tree&)>

@@ -174,10 +174,14 @@ void fill_defaults(Document& doc) {
     auto& tree = doc.tree;
     if (!tree.is_object()) return;
     if (auto services = tree.find("services"); services != tree.end() && services->is_object())
-        for (auto& [name, service] : services->items())
-            if (service.is_object() && service.contains("depends_on") &&
-                service["depends_on"].is_object())
+        for (auto& [name, service] : services->items()) {
+            if (!service.is_object()) continue;
+            if (service.contains("depends_on") && service["depends_on"].is_object())
                 canonical::depends_on_defaults(service["depends_on"]);
+            if (service.contains("build") && service["build"].is_object() &&
+                !service["build"].contains("context"))
+                service["build"]["context"] = ".";
+        }
     for (const char* kind : {"networks", "volumes"})
         if (auto section = tree.find(kind); section != tree.end() && section->is_object())
             for (auto& [name, resource] : section->items())

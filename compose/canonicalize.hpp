@@ -15,9 +15,10 @@ struct CanonicalizeOptions {
     bool fill_defaults = true;
 };
 
-/// Only the defaults part of canonicalize() on an already canonical model: depends_on entries
-/// get `condition: service_started` and `required: true`, and networks and volumes declared
-/// without a body become {}. The loader runs it once on the merged model.
+/// The defaults of long forms, on an already canonical model: depends_on entries get
+/// `condition: service_started` and `required: true`, a build mapping gets `context: .`, and
+/// networks and volumes declared without a body become {}. The loader runs it once on the
+/// merged model, so an override that sets part of a long form keeps the base's other fields.
 void fill_defaults(Document& doc);
 
 /// Rewrites one parsed, interpolated file into the long syntax `docker compose config` prints,
