@@ -19,6 +19,7 @@
 #include "compose/paths.hpp"
 #include "compose/profiles.hpp"
 #include "compose/read_file.hpp"
+#include "compose/select_services.hpp"
 #include "compose/validate.hpp"
 #include "compose/yaml_parse.hpp"
 
@@ -229,6 +230,11 @@ private:
             if (ctx.resolve_environment) resolve_environment(merged, ctx);
         }
         if (options_.consistency) check_consistency(merged);
+        if (!options_.services.empty()) {
+            // docker compose checks the whole project, then keeps what the command names.
+            select_services(merged, options_.services);
+            if (options_.normalize && !options_.all_resources) remove_unused_resources(merged.tree);
+        }
         project.working_directory = d_.project_directory;
         project.config_files = d_.files;
         project.env_files = d_.env_files;

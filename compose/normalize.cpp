@@ -114,8 +114,10 @@ void collect_sources(const Tree& service, const char* key, std::set<std::string>
     }
 }
 
-// docker compose drops resources no service refers to (project.WithoutUnnecessaryResources).
-void drop_unused(Tree& model) {
+}  // namespace
+
+void remove_unused_resources(Tree& model) {
+    if (!model.is_object() || !model.contains("services")) return;
     std::map<std::string, std::set<std::string>> used;
     for (const auto& [name, service] : model["services"].items()) {
         if (!service.is_object()) continue;
@@ -139,6 +141,8 @@ void drop_unused(Tree& model) {
         else *resources = std::move(kept);
     }
 }
+
+namespace {
 
 // Resources without an explicit name are named after their key (compose-go setNameFromKey).
 void resource_names(Tree& model, const std::string& project) {
@@ -169,7 +173,7 @@ void normalize(Document& doc, const NormalizeContext& ctx) {
         pre_start_images(service);
     }
     default_network(model);
-    if (!ctx.all_resources) drop_unused(model);
+    if (!ctx.all_resources) remove_unused_resources(model);
     resource_names(model, ctx.project_name);
     if (ctx.resolve_paths) resolve_paths(doc, ctx);
     if (ctx.resolve_environment) resolve_environment(doc, ctx);

@@ -36,6 +36,10 @@ struct NormalizeContext {
 /// resolve_environment() as the context asks. Throws schema::LoadError (env file failures).
 void normalize(Document& doc, const NormalizeContext& ctx);
 
+/// Drops the networks, volumes, secrets and configs no service refers to, as docker compose
+/// does unless --all-resources (compose-go Project.WithoutUnnecessaryResources).
+void remove_unused_resources(Tree& model);
+
 /// Makes every relative path of the model absolute against ctx.project_directory ("~" is
 /// ctx.home), as driven by schema::KeySpec::path, plus label_file, build.additional_contexts
 /// and local bind-backed volumes (driver_opts o=bind, device). The loader calls it directly
