@@ -74,7 +74,13 @@ Tree read_files(const Tree& files, const std::string& path, const NormalizeConte
             for (const auto& [key, value] : ctx.read_env_file(file, required, raw))
                 merged[key] = value;
         } catch (const schema::LoadError& e) {
-            errors.insert(errors.end(), e.diagnostics().begin(), e.diagnostics().end());
+            for (const auto& d : e.diagnostics()) {
+                // A problem inside the env file keeps its own line; one with the file as a
+                // whole (missing, unreadable) is reported at the entry that names it.
+                if (d.at.line > 0) errors.push_back(d);
+                else errors.push_back(doc.diagnostic(item_path(path, i),
+                                                     fmt::format("\"{}\": {}", file, d.message)));
+            }
         } catch (const std::exception& e) {
             errors.push_back(doc.diagnostic(item_path(path, i), e.what()));
         }
