@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "tests/support/captured_log.hpp"
+#include "tests/support/sample_models.hpp"
 #include <spdlog/sinks/ostream_sink.h>
 
 #include "compose/cast.hpp"
@@ -71,39 +72,12 @@ configs:
   conf: {external: true}
 )";
 
-// The long forms the canonicalizer produces.
-const char* kLongSyntax = R"(
-services:
-  web:
-    image: nginx
-    environment: {DEBUG: "1", HOME: null}
-    env_file: [{path: .env, required: false}]
-    ports:
-      - {target: 80, published: "8080", protocol: tcp, mode: ingress, host_ip: 127.0.0.1}
-    volumes:
-      - {type: bind, source: ./data, target: /data, read_only: true, bind: {create_host_path: true}}
-      - {type: volume, source: cache, target: /cache, volume: {nocopy: true}}
-      - {type: tmpfs, target: /tmp, tmpfs: {size: 1024, mode: 1777}}
-    depends_on:
-      db: {condition: service_healthy, required: true, restart: false}
-    networks:
-      front: {aliases: [web], ipv4_address: 10.0.0.2}
-    healthcheck: {test: [CMD, curl, -f, localhost], interval: 10s}
-  db:
-    image: postgres
-    healthcheck: {test: [CMD-SHELL, pg_isready]}
-networks:
-  front:
-    ipam: {config: [{subnet: 10.0.0.0/24}]}
-volumes:
-  cache: {labels: {a: b}}
-)";
 }  // namespace
 
 TEST_CASE("validate: short and long syntax both pass", "[schema]") {
     CapturedLog quiet;  // gpus warns
     CHECK(error_of(kShortSyntax) == "");
-    CHECK(error_of(kLongSyntax) == "");
+    CHECK(error_of(kLongSyntaxModel) == "");
 }
 
 TEST_CASE("validate: unknown keys get a did-you-mean over their siblings", "[schema]") {
