@@ -42,9 +42,7 @@ void rewrite(Tree& node, const schema::Cursor& at, const PathRewrite& fn, const 
 }  // namespace
 
 void rewrite_relative_paths(Tree& node, std::vector<std::string> at, const PathRewrite& fn) {
-    auto cursor = schema::Cursor::root();
-    for (const auto& segment : at) cursor = segment == "[]" ? cursor.item() : cursor.child(segment);
-    rewrite(node, cursor, fn, nullptr);
+    rewrite(node, schema::Cursor::at(at), fn, nullptr);
 }
 
 std::string absolute_path(const std::string& path, const std::string& base,

@@ -48,22 +48,6 @@ const Node& root() {
     return built;
 }
 
-// Every node reached by `segments`; a literal key is tried before "*" so that a service named
-// "image" is still a service, and "*" never stands for a list item.
-void match(const Node& node, const std::vector<std::string>& segments, size_t i,
-           std::vector<const Node*>& out) {
-    if (i == segments.size()) {
-        out.push_back(&node);
-        return;
-    }
-    const auto& seg = segments[i];
-    if (auto it = node.children.find(seg); it != node.children.end())
-        match(*it->second, segments, i + 1, out);
-    if (seg == "[]") return;
-    if (auto it = node.children.find("*"); it != node.children.end())
-        match(*it->second, segments, i + 1, out);
-}
-
 }  // namespace
 
 Cursor Cursor::root() {
@@ -124,12 +108,15 @@ const std::vector<KeySpec>& keys() {
     return all_keys();
 }
 
+Cursor Cursor::at(const std::vector<std::string>& segments) {
+    auto cursor = root();
+    for (const auto& segment : segments)
+        cursor = segment == "[]" ? cursor.item() : cursor.child(segment);
+    return cursor;
+}
+
 const KeySpec* find(const std::vector<std::string>& segments) {
-    std::vector<const Node*> nodes;
-    match(root(), segments, 0, nodes);
-    for (const auto* node : nodes)
-        if (node->spec) return node->spec;
-    return nullptr;
+    return Cursor::at(segments).spec();
 }
 
 namespace {
@@ -155,9 +142,7 @@ const std::vector<std::string>& fixed_keys(const std::vector<const void*>& nodes
 const std::vector<std::string>& Cursor::keys() const { return fixed_keys(nodes_); }
 
 std::vector<std::string> child_keys(const std::vector<std::string>& segments) {
-    std::vector<const Node*> nodes;
-    match(root(), segments, 0, nodes);
-    return fixed_keys(std::vector<const void*>(nodes.begin(), nodes.end()));
+    return Cursor::at(segments).keys();
 }
 
 }  // namespace schema

@@ -97,6 +97,8 @@ class Cursor {
 public:
     /// The top level of a compose file.
     static Cursor root();
+    /// The position of a concrete path given as segments, list items as "[]".
+    static Cursor at(const std::vector<std::string>& segments);
     /// The position of mapping key `key` under this one ("*" patterns included).
     Cursor child(const std::string& key) const;
     /// The position of any item of the sequence at this one.
