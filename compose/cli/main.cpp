@@ -1,6 +1,7 @@
 // The berth command line: docker's grammar (`berth version`, `berth compose config`), one
 // composition root that wires the modules together.
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -8,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "compose/cli/commands.hpp"
+#include "engine/cli/commands.hpp"
 #include "schema/location.hpp"
 
 namespace {
@@ -30,9 +32,16 @@ int main(int argc, char** argv) {
     app.add_option("-l,--log-level", log_level, "Log level (trace, debug, info, warn, error)")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
 
+    engine::cli::Globals engine_globals;
+    if (const char* root = std::getenv("BERTH_ROOT")) engine_globals.root = root;
+    app.add_option("--root", engine_globals.root, "Root of berth's state (images, containers)");
+
     berth::cli::Commands commands;
     commands.add_version(app);
     commands.add_compose(app);
+    engine::cli::Action engine_action;
+    engine::cli::add_image_commands(app, engine_globals, engine_action);
+    engine::cli::add_container_commands(app, engine_globals, engine_action);
 
     try {
         app.parse(argc, argv);
@@ -41,7 +50,7 @@ int main(int argc, char** argv) {
     }
     setup_logging(log_level);
     try {
-        return commands.run();
+        return engine_action ? engine_action() : commands.run();
     } catch (const schema::LoadError& e) {
         std::cerr << e.what() << '\n';
         return 1;

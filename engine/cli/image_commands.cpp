@@ -1,0 +1,7 @@
+#include "engine/cli/commands.hpp"
+
+namespace engine::cli {
+
+void add_image_commands(CLI::App&, const Globals&, Action&) {}
+
+}  // namespace engine::cli

@@ -1,0 +1,52 @@
+#pragma once
+
+// cgroups for containers, v1 (one hierarchy per controller, as on hybrid hosts) and v2 (unified).
+// Every path is rooted at an injectable mount root (/sys/fs/cgroup by default) so that the
+// sequencing can be unit-tested against a temporary directory.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "engine/runtime/container_spec.hpp"
+#include "engine/sys/result.hpp"
+
+namespace engine::runtime {
+
+/// Usage figures for `stats` and for OOM reporting.
+struct CgroupStats {
+    std::uint64_t memory_usage = 0;   ///< bytes
+    std::uint64_t memory_limit = 0;   ///< bytes; 0 when unlimited
+    std::uint64_t cpu_usage_ns = 0;
+    std::uint64_t pids = 0;
+    std::uint64_t oom_kills = 0;      ///< processes the kernel's OOM killer took in this cgroup
+};
+
+/// One container's cgroup across the hierarchies in use.
+class Cgroup {
+public:
+    virtual ~Cgroup() = default;
+    /// Creates the cgroup directories (parents too) and writes `resources`; idempotent.
+    virtual Status create(const Resources& resources) = 0;
+    /// Moves `pid` into the cgroup in every hierarchy.
+    virtual Status add(pid_t pid) = 0;
+    /// Freezes or thaws every process in the cgroup (pause/unpause); waits until done.
+    virtual Status freeze(bool frozen) = 0;
+    virtual Result<CgroupStats> stats() const = 0;
+    /// Pids currently in the cgroup (for top, and to kill stragglers).
+    virtual Result<std::vector<pid_t>> pids() const = 0;
+    /// Removes the directories; the cgroup must be empty.
+    virtual Status destroy() = 0;
+};
+
+/// The cgroup version the host mounts at `mount_root`: 2 when it is a unified cgroup2 mount,
+/// else 1.
+int detect_cgroup_version(const std::string& mount_root = "/sys/fs/cgroup");
+
+/// The cgroup "<parent>/<id>" for the host's version, rooted at `mount_root`.
+std::unique_ptr<Cgroup> open_cgroup(const std::string& parent, const std::string& id,
+                                    const std::string& mount_root = "/sys/fs/cgroup");
+
+}  // namespace engine::runtime

@@ -1,0 +1,50 @@
+#pragma once
+
+// The launcher turns a ContainerSpec into a running, isolated process. It is called by the shim
+// (engine/shim), which is the container process's parent for its whole life.
+//
+//   shim ── clone(NEWPID|NEWNS|NEWUTS|NEWIPC|NEWNET|NEWCGROUP) ──► child (pid 1 in the container)
+//     │                                                             │
+//     │  creates the cgroup, writes limits, adds the child  ◄─ sync ─┤ waits
+//     │  ─────────────────────── "go" ──────────────────────────────►│
+//     │                                                             │ mounts overlay, /proc, /dev,
+//     │                                                             │ /sys, masks; pivot_root;
+//     │                                                             │ hostname, rlimits, user,
+//     │                                                             │ caps, seccomp, closes fds
+//     │  ◄──── error record (errno + message) or EOF on exec ───────┤ execve(args)
+//
+// Errors in the child travel back over the sync socket; the child never throws and never logs.
+
+#include <sys/types.h>
+
+#include "engine/runtime/container_spec.hpp"
+#include "engine/sys/result.hpp"
+
+namespace engine::runtime {
+
+/// The fds (in the caller) that become the container process's 0, 1 and 2. With a terminal
+/// all three are the pty's replica side.
+struct Stdio {
+    int in = -1;
+    int out = -1;
+    int err = -1;
+};
+
+/// A started container process.
+struct Launched {
+    pid_t pid = -1;          ///< in the caller's pid namespace
+    std::string cgroup;      ///< the cgroup path relative to each hierarchy's root
+};
+
+/// Starts the container described by `spec`. Returns once the process has exec'd its program,
+/// or the first error from any step (the child is then reaped and the cgroup removed). A program
+/// that cannot be found gives Docker's message and sys_errno ENOENT (the engine maps it to 127).
+Result<Launched> launch(const ContainerSpec& spec, const Stdio& stdio);
+
+/// Starts `spec` inside the running container whose init is `target_pid` (docker exec).
+Result<pid_t> launch_exec(const ExecSpec& spec, pid_t target_pid, const Stdio& stdio);
+
+/// Removes the cgroup of a container that has exited (all its processes gone).
+Status destroy_cgroup(const ContainerSpec& spec);
+
+}  // namespace engine::runtime
