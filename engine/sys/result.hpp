@@ -56,3 +56,10 @@ Error errno_error(fmt::format_string<Args...> format, Args&&... args) {
 }
 
 }  // namespace engine::sys
+
+namespace engine {
+// Every engine module reports through these; spelled without sys:: outside engine::sys.
+using sys::Error;
+using sys::Result;
+using sys::Status;
+}  // namespace engine
