@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace engine::container {
+
+/// A container as berth persists it (config.json in its directory). `config` and `host_config`
+/// have the shapes of the Docker Engine API's ContainerConfig and HostConfig, so that the API,
+/// `inspect` and the CLI all speak one vocabulary.
+struct ContainerRecord {
+    std::string id;           ///< 64 hex chars
+    std::string name;         ///< without docker's leading "/"
+    std::string created;      ///< RFC 3339 with nanoseconds
+    std::string image_id;     ///< "sha256:…" of the image it was created from
+    std::string path;         ///< the resolved program (entrypoint/cmd merged)
+    std::vector<std::string> args;
+    nlohmann::json config = nlohmann::json::object();       ///< Config (Image = the name given)
+    nlohmann::json host_config = nlohmann::json::object();  ///< HostConfig
+    int restart_count = 0;
+    bool manually_stopped = false;  ///< set by stop/kill: restart policies do not undo it
+};
+
+void to_json(nlohmann::json& j, const ContainerRecord& r);
+void from_json(const nlohmann::json& j, ContainerRecord& r);
+
+}  // namespace engine::container
