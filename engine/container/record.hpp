@@ -20,6 +20,7 @@ struct ContainerRecord {
     nlohmann::json host_config = nlohmann::json::object();  ///< HostConfig
     int restart_count = 0;
     bool manually_stopped = false;  ///< set by stop/kill: restart policies do not undo it
+    bool paused = false;            ///< frozen by pause (meaningful while running)
 };
 
 void to_json(nlohmann::json& j, const ContainerRecord& r);

@@ -43,9 +43,6 @@ std::string str(const json& obj, const char* key) {
     return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-bool env_has(const std::vector<std::string>& env, const std::string& key) {
-    return std::any_of(env.begin(), env.end(), [&](const auto& e) { return env_key(e) == key; });
-}
 
 }  // namespace
 

@@ -87,18 +87,21 @@ Result<std::string> read_file(const std::string& path) {
     return out;
 }
 
-Status write_file_atomic(const std::string& path, std::string_view data, unsigned mode) {
+Status write_file_atomic(const std::string& path, std::string_view data, unsigned mode,
+                         Durability durability) {
+    bool durable = durability == Durability::kDurable;
     std::string temp = temp_name(path);
     UniqueFd fd{::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)};
     if (!fd) return errno_error("create {}", temp);
     Status written = write_all(fd.get(), data, temp);
     if (written && ::fchmod(fd.get(), mode) != 0) written = errno_error("chmod {}", temp);
-    if (written && ::fsync(fd.get()) != 0) written = errno_error("fsync {}", temp);
+    if (written && durable && ::fsync(fd.get()) != 0) written = errno_error("fsync {}", temp);
     if (written && ::rename(temp.c_str(), path.c_str()) != 0) written = errno_error("rename {} to {}", temp, path);
     if (!written) {
         ::unlink(temp.c_str());
         return written;
     }
+    if (!durable) return ok();
     // The rename is durable only once the directory entry is on disk.
     UniqueFd dir{::open(parent_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
     if (dir) ::fsync(dir.get());

@@ -1,0 +1,33 @@
+#include "engine/cli/engine_access.hpp"
+
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+
+namespace engine::cli {
+
+std::string shim_binary_path() {
+    if (const char* env = std::getenv("BERTH_SHIM")) return env;
+    char self[PATH_MAX];
+    ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) return "berth-shim";
+    std::string path(self, static_cast<size_t>(n));
+    return path.substr(0, path.find_last_of('/') + 1) + "berth-shim";
+}
+
+std::optional<container::Containers> open_engine(const Globals& globals) {
+    auto engine = container::Containers::open({globals.root, shim_binary_path()});
+    if (!engine) {
+        report(engine.error());
+        return std::nullopt;
+    }
+    return std::move(engine.value());
+}
+
+int report(const Error& error) {
+    std::cerr << "Error: " << error.message << '\n';
+    return 1;
+}
+
+}  // namespace engine::cli

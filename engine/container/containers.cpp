@@ -1,0 +1,129 @@
+#include "engine/container/containers.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include "engine/container/spec_builder.hpp"
+#include "engine/runtime/cgroup.hpp"
+#include "engine/sys/clock.hpp"
+#include "engine/sys/files.hpp"
+
+namespace engine::container {
+namespace {
+
+using nlohmann::json;
+
+
+}  // namespace
+
+Result<Containers> Containers::open(const EngineOptions& options) {
+    auto store = ContainerStore::open(options.root);
+    if (!store) return store.error();
+    auto images = image::ImageStore::open(options.root);
+    if (!images) return images.error();
+    return Containers(options, std::move(store.value()), std::move(images.value()));
+}
+
+Result<ContainerRecord> Containers::find(const std::string& ref) const { return store_.find(ref); }
+
+Result<std::string> Containers::create(const CreateRequest& request) {
+    std::string image_ref = request.config.value("Image", "");
+    if (image_ref.empty()) return Error{EINVAL, "no image specified"};
+    auto image = images_.get(image_ref);
+    if (!image) return image.error();
+    if (!request.name.empty() && !valid_container_name(request.name))
+        return Error{EINVAL, fmt::format("Invalid container name ({}), only [a-zA-Z0-9][a-zA-Z0-9_.-] "
+                                         "are allowed", request.name)};
+    ContainerRecord record;
+    record.id = new_container_id();
+    record.created = sys::format_rfc3339_nano(sys::now_ns());
+    record.image_id = image.value().id;
+    record.config = merge_image_config(request.config, image.value().config.value("config", json::object()));
+    record.host_config = request.host_config;
+    auto command = command_of(record.config);
+    if (!command) return command.error();
+    std::tie(record.path, record.args) = command.value();
+    auto lock = store_.lock();
+    if (!lock) return lock.error();
+    record.name = request.name.empty()
+        ? generate_name([&](const std::string& n) { return store_.find(n).ok(); })
+        : (request.name[0] == '/' ? request.name.substr(1) : request.name);
+    if (auto added = store_.add(record); !added) return added.error();
+    return record.id;
+}
+
+Status Containers::prepare_files(const ContainerRecord& record) const {
+    std::string dir = store_.dir(record.id);
+    for (const char* sub : {"/upper", "/work", "/rootfs"})
+        if (auto made = sys::make_dirs(dir + sub, 0755); !made) return made;
+    std::string hostname = record.config.value("Hostname", "");
+    if (hostname.empty()) hostname = record.id.substr(0, 12);
+    auto host_resolv = sys::read_file("/etc/resolv.conf");
+    std::vector<std::pair<const char*, std::string>> files = {
+        {"hostname", hostname + "\n"},
+        {"hosts", container_hosts(hostname)},
+        {"resolv.conf", container_resolv_conf(host_resolv ? host_resolv.value() : "")}};
+    for (const auto& [name, text] : files)
+        if (auto w = sys::write_file_atomic(dir + "/" + name, text, 0644, sys::Durability::kAtomicOnly); !w)
+            return w;
+    return sys::ok();
+}
+
+Result<shim::Started> Containers::start(const std::string& ref, bool attach) {
+    auto found = store_.find(ref);
+    if (!found) return found.error();
+    ContainerRecord record = found.value();
+    if (state(record).running) return shim::Started{};
+    auto image = images_.get(record.image_id);
+    if (!image) return image.error();
+    std::string dir = store_.dir(record.id);
+    if (auto prepared = prepare_files(record); !prepared) return prepared.error();
+    auto spec = build_spec(record, ContainerPaths{dir, image.value().layer_dirs});
+    if (!spec) return spec.error();
+    if (auto w = sys::write_file_atomic(dir + "/" + shim::kSpecFile, json(spec.value()).dump(), 0600,
+                                        sys::Durability::kAtomicOnly); !w)
+        return w.error();
+    ::unlink((dir + "/" + shim::kExitFile).c_str());
+    ::unlink((dir + "/" + shim::kStateFile).c_str());
+    shim::ShimOptions options;
+    options.shim_binary = options_.shim_binary;
+    const json log_config = record.host_config.value("LogConfig", json::object()).value("Config", json::object());
+    options.log_max_size = 0;
+    if (log_config.contains("max-size"))
+        options.log_max_size = std::stoull(log_config["max-size"].get<std::string>());
+    if (log_config.contains("max-file"))
+        options.log_max_files = std::stoul(log_config["max-file"].get<std::string>());
+    options.attach_stdin = record.config.value("OpenStdin", false);
+    options.wait_for_attach = attach;
+    if (record.manually_stopped || record.paused) {
+        record.manually_stopped = false;
+        record.paused = false;
+        if (auto saved = store_.save(record); !saved) return saved.error();
+    }
+    return shim::start_shim(dir, options);
+}
+
+LiveState Containers::state(const ContainerRecord& record) const {
+    LiveState s;
+    shim::Observed observed = shim::observe(store_.dir(record.id));
+    if (observed.state) s.started_at = observed.state->started_at;
+    if (observed.exit) {
+        s.exit_code = observed.exit->exit_code;
+        s.oom_killed = observed.exit->oom_killed;
+        s.finished_at = observed.exit->finished_at;
+        s.error = observed.exit->error;
+    }
+    switch (observed.phase) {
+    case shim::Observed::Phase::kCreated: s.status = "created"; break;
+    case shim::Observed::Phase::kExited: s.status = "exited"; break;
+    case shim::Observed::Phase::kRunning:
+        s.running = true;
+        s.pid = observed.state->pid;
+        s.paused = record.paused;
+        s.status = s.paused ? "paused" : "running";
+        break;
+    }
+    return s;
+}
+
+}  // namespace engine::container

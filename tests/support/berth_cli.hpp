@@ -1,0 +1,75 @@
+#pragma once
+
+// Drives the built berth binary against a throwaway state root, for end-to-end tests as root.
+// On destruction every container it made is force-removed and every mount below the root is
+// detached, so a failed test leaves no process, mount or cgroup behind.
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/support/busybox_rootfs.hpp"
+#include "tests/support/root_test.hpp"
+
+namespace test_support {
+
+struct Outcome {
+    int code = -1;
+    std::string out;
+    std::string err;
+};
+
+inline std::string shell_quote(const std::string& s) {
+    std::string q = "'";
+    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+}
+
+class BerthCli {
+public:
+    BerthCli() : dir_("berth-cli") {}
+    ~BerthCli() {
+        auto ids = run({"ps", "-aq", "--no-trunc"});
+        std::istringstream in(ids.out);
+        for (std::string id; std::getline(in, id);)
+            if (!id.empty()) run({"rm", "-f", id});
+        unmount_below(dir_.root.string());
+    }
+
+    std::string root() const { return (dir_.root / "root").string(); }
+    const std::filesystem::path& dir() const { return dir_.root; }
+
+    /// Runs `berth --root ROOT args...` with stdin from `input`; captures both streams.
+    Outcome run(const std::vector<std::string>& args, const std::string& input = "") const {
+        std::string cmd = shell_quote(BERTH_BINARY) + " --root " + shell_quote(root());
+        for (const auto& a : args) cmd += " " + shell_quote(a);
+        auto in = dir_.write("stdin", input);
+        cmd += " <" + shell_quote(in.string()) + " 2>" + shell_quote((dir_.root / "stderr").string());
+        Outcome o;
+        FILE* pipe = ::popen(cmd.c_str(), "r");
+        char buf[4096];
+        while (size_t n = std::fread(buf, 1, sizeof buf, pipe)) o.out.append(buf, n);
+        int status = ::pclose(pipe);
+        o.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        o.err = dir_.read("stderr");
+        return o;
+    }
+
+    /// Imports a busybox rootfs as `ref` (once per test).
+    void import_busybox(const std::string& ref = "busybox:latest") const {
+        auto rootfs = dir_.root / "rootfs";
+        make_busybox_rootfs(rootfs);
+        make_tar(rootfs, dir_.root / "busybox.tar");
+        auto o = run({"import", (dir_.root / "busybox.tar").string(), ref});
+        INFO(o.err);
+        REQUIRE(o.code == 0);
+    }
+
+private:
+    TempDir dir_;
+};
+
+}  // namespace test_support
