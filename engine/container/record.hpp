@@ -23,7 +23,7 @@ struct ContainerRecord {
     bool paused = false;            ///< frozen by pause (meaningful while running)
 };
 
-void to_json(nlohmann::json& j, const ContainerRecord& r);
-void from_json(const nlohmann::json& j, ContainerRecord& r);
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerRecord, id, name, created, image_id, path,
+    args, config, host_config, restart_count, manually_stopped, paused)
 
 }  // namespace engine::container

@@ -2,9 +2,6 @@
 
 namespace engine::runtime {
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MountSpec, source, destination, type, options)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Rlimit, name, soft, hard)
-
 // std::optional fields: absent in JSON when unset.
 namespace {
 
@@ -42,13 +39,5 @@ void from_json(const nlohmann::json& j, Resources& r) {
     r.cpuset_mems = j.value("cpuset_mems", "");
 }
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerSpec, id, lower_dirs, upper_dir, work_dir,
-    rootfs_dir, readonly_rootfs, args, env, cwd, user, group_add, hostname, domainname, terminal,
-    init, capabilities, privileged, no_new_privileges, seccomp, masked_paths, readonly_paths,
-    mounts, rlimits, sysctls, netns_path, host_network, cgroup_parent, resources, oom_score_adj,
-    stop_signal)
-
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ExecSpec, args, env, cwd, user, terminal,
-    privileged, capabilities, no_new_privileges, seccomp)
 
 }  // namespace engine::runtime

@@ -27,6 +27,9 @@ struct Rlimit {
     bool operator==(const Rlimit&) const = default;
 };
 
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MountSpec, source, destination, type, options)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Rlimit, name, soft, hard)
+
 /// cgroup limits, each unset when not asked (docker's HostConfig fields, same units).
 struct Resources {
     std::optional<std::int64_t> memory;       ///< bytes
@@ -86,8 +89,15 @@ struct ContainerSpec {
     std::string stop_signal = "SIGTERM";
 };
 
-void to_json(nlohmann::json& j, const ContainerSpec& spec);
-void from_json(const nlohmann::json& j, ContainerSpec& spec);
+void to_json(nlohmann::json& j, const Resources& r);
+void from_json(const nlohmann::json& j, Resources& r);
+
+// Inline (the macro's), so every user of the header gets them.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerSpec, id, lower_dirs, upper_dir, work_dir,
+    rootfs_dir, readonly_rootfs, args, env, cwd, user, group_add, hostname, domainname, terminal,
+    init, capabilities, privileged, no_new_privileges, seccomp, masked_paths, readonly_paths,
+    mounts, rlimits, sysctls, netns_path, host_network, cgroup_parent, resources, oom_score_adj,
+    stop_signal)
 
 /// A process started inside a running container (exec): joins every namespace and the cgroup
 /// of the container whose init has `target_pid`.
@@ -103,7 +113,7 @@ struct ExecSpec {
     std::string seccomp = "default";
 };
 
-void to_json(nlohmann::json& j, const ExecSpec& spec);
-void from_json(const nlohmann::json& j, ExecSpec& spec);
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ExecSpec, args, env, cwd, user, terminal,
+    privileged, capabilities, no_new_privileges, seccomp)
 
 }  // namespace engine::runtime
