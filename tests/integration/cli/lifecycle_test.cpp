@@ -1,6 +1,8 @@
 // End to end through the berth binary: import, run, ps, logs, stop, rm, exit codes.
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/support/berth_cli.hpp"
 
 using test_support::BerthCli;

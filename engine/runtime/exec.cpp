@@ -1,0 +1,115 @@
+// launch_exec: a new process inside a running container (docker exec). The caller's child joins
+// the container's cgroups and namespaces, then clones the process with CLONE_PARENT so that it is
+// the caller's own child (for waitpid) while living in the container's pid namespace.
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sstream>
+
+#include "engine/runtime/launcher.hpp"
+#include "engine/runtime/process.hpp"
+#include "engine/runtime/rootfs.hpp"
+#include "engine/runtime/sync.hpp"
+#include "engine/sys/files.hpp"
+
+namespace engine::runtime {
+namespace {
+
+// The host directory of each hierarchy's cgroup that `pid` is in, from /proc/PID/cgroup.
+Result<std::vector<std::string>> cgroup_dirs_of(pid_t pid) {
+    auto text = sys::read_file("/proc/" + std::to_string(pid) + "/cgroup");
+    if (!text) return text.error();
+    auto mounts = cgroup_hierarchies();
+    std::vector<std::string> dirs;
+    std::istringstream in(text.value());
+    for (std::string line; std::getline(in, line);) {
+        auto first = line.find(':'), second = line.find(':', first + 1);
+        if (first == std::string::npos || second == std::string::npos) continue;
+        std::string controllers = line.substr(first + 1, second - first - 1);
+        std::string path = line.substr(second + 1);
+        if (mounts.empty() && controllers.empty()) dirs.push_back("/sys/fs/cgroup" + path);
+        for (const auto& [name, ctrls] : mounts)
+            if (ctrls == controllers) dirs.push_back("/sys/fs/cgroup/" + name + path);
+    }
+    return dirs;
+}
+
+Status join_cgroups(pid_t target) {
+    auto dirs = cgroup_dirs_of(target);
+    if (!dirs) return dirs.error();
+    std::string self = std::to_string(::getpid());
+    for (const auto& dir : dirs.value()) {
+        sys::UniqueFd procs(::open((dir + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
+        if (!procs && errno == ENOENT) continue;  // a hierarchy berth does not use
+        if (!procs || ::write(procs.get(), self.data(), self.size()) < 0)
+            return sys::errno_error("join cgroup {}", dir);
+    }
+    return sys::ok();
+}
+
+Status join_namespaces(pid_t target) {
+    // The mount namespace last: after it, /proc is the container's.
+    const std::pair<const char*, int> kinds[] = {{"cgroup", CLONE_NEWCGROUP}, {"ipc", CLONE_NEWIPC},
+                                                 {"uts", CLONE_NEWUTS},       {"net", CLONE_NEWNET},
+                                                 {"pid", CLONE_NEWPID},       {"mnt", CLONE_NEWNS}};
+    std::vector<sys::UniqueFd> fds;
+    for (const auto& [name, type] : kinds) {
+        std::string path = "/proc/" + std::to_string(target) + "/ns/" + name;
+        fds.emplace_back(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!fds.back()) return sys::errno_error("open namespace {}", path);
+    }
+    for (size_t i = 0; i < fds.size(); ++i)
+        if (::setns(fds[i].get(), kinds[i].second) != 0)
+            return sys::errno_error("join {} namespace of {}", kinds[i].first, target);
+    return sys::ok();
+}
+
+[[noreturn]] void run_helper(const ExecSpec& spec, pid_t target, const Stdio& stdio, int fd) {
+    // Not dumpable: nothing in the container may open this (host) binary through /proc.
+    ::prctl(PR_SET_DUMPABLE, 0);
+    Status joined = join_cgroups(target);
+    if (joined) joined = join_namespaces(target);
+    if (!joined) {
+        sync::send_error(fd, joined.error());
+        ::_exit(1);
+    }
+    pid_t pid = static_cast<pid_t>(::syscall(SYS_clone, CLONE_PARENT | SIGCHLD, nullptr, nullptr, nullptr, 0));
+    if (pid < 0) sync::send_error(fd, sys::errno_error("clone the exec process"));
+    if (pid > 0) sync::send(fd, sync::Kind::kPid, std::to_string(pid));
+    if (pid != 0) ::_exit(pid < 0 ? 1 : 0);
+    Status ready = adopt_stdio(stdio.in, stdio.out, stdio.err, spec.terminal);
+    sync::send_error(fd, ready ? exec_process(plan_of(spec)) : ready.error());
+    ::_exit(127);
+}
+
+}  // namespace
+
+Result<pid_t> launch_exec(const ExecSpec& spec, pid_t target_pid, const Stdio& stdio) {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0)
+        return sys::errno_error("create the exec setup channel");
+    sys::UniqueFd parent(fds[0]), child(fds[1]);
+    pid_t helper = ::fork();
+    if (helper < 0) return sys::errno_error("fork the exec helper");
+    if (helper == 0) {
+        parent.reset();
+        run_helper(spec, target_pid, stdio, child.get());
+    }
+    child.reset();
+    pid_t pid = -1;
+    Status started = sync::wait_exec(parent.get(), &pid);
+    while (::waitpid(helper, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    if (!started) {
+        if (pid > 0) ::waitpid(pid, nullptr, 0);
+        return started.error();
+    }
+    return pid;
+}
+
+}  // namespace engine::runtime

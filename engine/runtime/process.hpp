@@ -1,0 +1,41 @@
+#pragma once
+
+// The last steps before execve, shared by a container's first process and by exec: identity,
+// working directory, limits, capabilities, seccomp, fd hygiene. Runs in a child that already
+// sees the container's filesystem as its root. Returns only on error.
+
+#include <string>
+#include <vector>
+
+#include "engine/runtime/container_spec.hpp"
+#include "engine/sys/result.hpp"
+
+namespace engine::runtime {
+
+struct ProcessPlan {
+    std::vector<std::string> args;
+    std::vector<std::string> env;
+    std::string cwd = "/";
+    std::string user;
+    std::vector<std::string> group_add;
+    std::vector<Rlimit> rlimits;
+    std::vector<std::string> capabilities;
+    bool no_new_privileges = false;
+    std::string seccomp = "default";
+    bool init = false;  ///< stay as a zombie-reaping pid 1 and run args as its child
+};
+
+ProcessPlan plan_of(const ContainerSpec& spec);
+ProcessPlan plan_of(const ExecSpec& spec);
+
+/// Makes stdio the process's 0, 1, 2 and starts a new session; with a terminal, fd 0 (a pty
+/// replica) becomes the controlling terminal.
+Status adopt_stdio(int in, int out, int err, bool terminal);
+
+/// Becomes the planned process (execve). Returns only the error of the step that failed.
+Error exec_process(const ProcessPlan& plan);
+
+/// The rlimit resource for docker's --ulimit name ("nofile" → RLIMIT_NOFILE), or -1.
+int rlimit_resource(const std::string& name);
+
+}  // namespace engine::runtime
