@@ -5,6 +5,7 @@
 
 #include "engine/container/spec_builder.hpp"
 #include "engine/runtime/cgroup.hpp"
+#include "engine/runtime/protected_binary.hpp"
 #include "engine/sys/clock.hpp"
 #include "engine/sys/files.hpp"
 
@@ -86,7 +87,9 @@ Result<shim::Started> Containers::start(const std::string& ref, bool attach) {
     ::unlink((dir + "/" + shim::kExitFile).c_str());
     ::unlink((dir + "/" + shim::kStateFile).c_str());
     shim::ShimOptions options;
-    options.shim_binary = options_.shim_binary;
+    auto shim_binary = runtime::protected_binary(options_.shim_binary, options_.root + "/runtime");
+    if (!shim_binary) return shim_binary.error();
+    options.shim_binary = shim_binary.value();
     const json log_config = record.host_config.value("LogConfig", json::object()).value("Config", json::object());
     options.log_max_size = 0;
     if (log_config.contains("max-size"))

@@ -3,6 +3,7 @@
 // the caller's own child (for waitpid) while living in the container's pid namespace.
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -69,11 +70,16 @@ Status join_namespaces(pid_t target) {
     return sys::ok();
 }
 
-[[noreturn]] void run_helper(const ExecSpec& spec, pid_t target, const Stdio& stdio, int fd) {
+Status enter_container(pid_t target) {
     // Not dumpable: nothing in the container may open this (host) binary through /proc.
     ::prctl(PR_SET_DUMPABLE, 0);
     Status joined = join_cgroups(target);
     if (joined) joined = join_namespaces(target);
+    return joined;
+}
+
+[[noreturn]] void run_helper(const ExecSpec& spec, pid_t target, const Stdio& stdio, int fd) {
+    Status joined = enter_container(target);
     if (!joined) {
         sync::send_error(fd, joined.error());
         ::_exit(1);
@@ -87,7 +93,102 @@ Status join_namespaces(pid_t target) {
     ::_exit(127);
 }
 
+constexpr int kSpecFd = 3;
+constexpr int kSyncFd = 4;
+
+Result<ExecSpec> read_exec_spec(int fd) {
+    std::string text;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
+    auto parsed = nlohmann::json::parse(text, nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_object()) return Error{EINVAL, "exec helper: malformed exec spec"};
+    return parsed.get<ExecSpec>();
+}
+
+// The helper waits for the process and ends as it did, forwarding the signals a caller sends.
+[[noreturn]] void mirror(pid_t pid) {
+    sigset_t forwarded;
+    ::sigemptyset(&forwarded);
+    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD})
+        ::sigaddset(&forwarded, sig);
+    for (;;) {
+        siginfo_t info{};
+        if (::sigwaitinfo(&forwarded, &info) < 0) continue;
+        if (info.si_signo != SIGCHLD) {
+            ::kill(pid, info.si_signo);
+            continue;
+        }
+        int status = 0;
+        if (::waitpid(pid, &status, WNOHANG) == pid)
+            ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    }
+}
+
 }  // namespace
+
+int exec_helper_main(pid_t target) {
+    auto spec = read_exec_spec(kSpecFd);
+    ::close(kSpecFd);
+    Status entered = spec ? enter_container(target) : Status(spec.error());
+    if (!entered) {
+        sync::send_error(kSyncFd, entered.error());
+        return 125;
+    }
+    sigset_t all;
+    ::sigfillset(&all);
+    sigset_t previous;
+    ::sigprocmask(SIG_BLOCK, &all, &previous);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        ::sigprocmask(SIG_SETMASK, &previous, nullptr);
+        Status ready = adopt_stdio(0, 1, 2, spec.value().terminal);
+        sync::send_error(kSyncFd, ready ? exec_process(plan_of(spec.value())) : ready.error());
+        ::_exit(127);
+    }
+    if (pid < 0) sync::send_error(kSyncFd, sys::errno_error("fork the exec process"));
+    ::close(kSyncFd);
+    // Our copies of the stdio would keep a pty open after the process ends.
+    int null = ::open("/dev/null", O_RDWR);
+    for (int fd = 0; fd < 3; ++fd) ::dup2(null, fd);
+    if (null > 2) ::close(null);
+    if (pid < 0) return 125;
+    mirror(pid);
+}
+
+Result<pid_t> launch_exec_via(const std::string& helper_binary, const ExecSpec& spec,
+                              pid_t target_pid, const Stdio& stdio) {
+    int spec_pipe[2], channel[2];
+    if (::pipe2(spec_pipe, O_CLOEXEC) != 0) return sys::errno_error("create the exec spec pipe");
+    sys::UniqueFd spec_read(spec_pipe[0]), spec_write(spec_pipe[1]);
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, channel) != 0)
+        return sys::errno_error("create the exec setup channel");
+    sys::UniqueFd parent(channel[0]), child(channel[1]);
+    std::string target = std::to_string(target_pid);
+    pid_t helper = ::fork();
+    if (helper < 0) return sys::errno_error("fork the exec helper");
+    if (helper == 0) {
+        // Every source fd is first moved above the fixed slots, so no dup2 clobbers another.
+        int moved[5] = {stdio.in, stdio.out, stdio.err, spec_read.get(), child.get()};
+        for (int& fd : moved) fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
+        for (int slot = 0; slot < 5; ++slot) ::dup2(moved[slot], slot);  // dup2 clears CLOEXEC
+        const char* argv[] = {"berth-shim", "exec", target.c_str(), nullptr};
+        ::execv(helper_binary.c_str(), const_cast<char**>(argv));
+        sync::send_error(kSyncFd, sys::errno_error("run the exec helper {}", helper_binary));
+        ::_exit(125);
+    }
+    spec_read.reset();
+    child.reset();
+    std::string text = nlohmann::json(spec).dump();
+    (void)!::write(spec_write.get(), text.data(), text.size());
+    spec_write.reset();
+    Status started = sync::wait_exec(parent.get());
+    if (!started) {
+        while (::waitpid(helper, nullptr, 0) < 0 && errno == EINTR) {
+        }
+        return started.error();
+    }
+    return helper;
+}
 
 Result<pid_t> launch_exec(const ExecSpec& spec, pid_t target_pid, const Stdio& stdio) {
     int fds[2];

@@ -44,6 +44,17 @@ Result<Launched> launch(const ContainerSpec& spec, const Stdio& stdio);
 /// Starts `spec` inside the running container whose init is `target_pid` (docker exec).
 Result<pid_t> launch_exec(const ExecSpec& spec, pid_t target_pid, const Stdio& stdio);
 
+/// launch_exec run by `helper_binary` (berth-shim, from its read-only mount) rather than by the
+/// caller's own binary, so that nothing entering the container is a writable host file. Returns
+/// the helper's pid: a child of the caller that exits as the process does (128+signal when
+/// killed) and forwards the signals it gets to it.
+Result<pid_t> launch_exec_via(const std::string& helper_binary, const ExecSpec& spec,
+                              pid_t target_pid, const Stdio& stdio);
+
+/// The helper's side (`berth-shim exec PID`): stdio on 0-2, the ExecSpec JSON on fd 3, the setup
+/// channel on fd 4. Returns an exit code only when it could not start the process.
+int exec_helper_main(pid_t target_pid);
+
 /// Removes the cgroup of a container that has exited (all its processes gone).
 Status destroy_cgroup(const ContainerSpec& spec);
 

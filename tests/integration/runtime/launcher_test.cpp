@@ -10,6 +10,7 @@
 #include <fstream>
 #include <random>
 
+#include "engine/runtime/protected_binary.hpp"
 #include "engine/runtime/security.hpp"
 #include "tests/support/busybox_rootfs.hpp"
 #include "tests/support/root_test.hpp"
@@ -222,4 +223,22 @@ TEST_CASE("launch_exec: joins the running container", "[.root][runtime]") {
     auto failed = engine::runtime::launch_exec(exec, pid.value(), {2, 2, 2});
     REQUIRE_FALSE(failed.ok());
     CHECK(failed.error().sys_errno == ENOENT);
+}
+
+TEST_CASE("protected_binary: the runtime binary cannot be reopened for writing", "[.root][runtime]") {
+    REQUIRE_ROOT();
+    RootTempDir dir("berth-protect");
+    auto binary = dir.root / "tool";
+    std::filesystem::copy_file("/bin/true", binary);
+    auto path = engine::runtime::protected_binary(binary.string(), (dir.root / "bin").string());
+    REQUIRE(path.ok());
+    CHECK(path.value() == (dir.root / "bin" / "tool").string());
+    // What a process started from it would do through /proc/PID/exe: reopen it for writing.
+    errno = 0;
+    CHECK(::open(path.value().c_str(), O_WRONLY) < 0);
+    CHECK(errno == EROFS);
+    // Idempotent: the second call reuses the mount.
+    CHECK(engine::runtime::protected_binary(binary.string(), (dir.root / "bin").string()).ok());
+    CHECK(test_support::run_capture("grep -c " + (dir.root / "bin" / "tool").string() +
+                                    " /proc/self/mountinfo") == "1\n");
 }
