@@ -68,7 +68,7 @@ Status add_resources(const CreateFlags& f, json& host) {
                                    std::tuple{"--memory-swap", f.memory_swap, "MemorySwap"}}) {
         if (text.empty()) continue;
         if (text == "-1") { host[key] = -1; continue; }
-        auto bytes = parse_bytes(text);
+        auto bytes = container::parse_bytes(text);
         if (!bytes) return Error{EINVAL, fmt::format("invalid argument \"{}\" for \"{}\" flag: {}",
                                                      text, flag, bytes.error().message)};
         host[key] = bytes.value();
@@ -117,7 +117,7 @@ Status add_limits(const CreateFlags& f, json& host) {
         log_config[o.substr(0, eq)] = o.substr(eq + 1);
     }
     if (log_config.contains("max-size")) {
-        auto bytes = parse_bytes(log_config["max-size"].get<std::string>());
+        auto bytes = container::parse_bytes(log_config["max-size"].get<std::string>());
         if (!bytes) return Error{EINVAL, "invalid log opt max-size: " + bytes.error().message};
         log_config["max-size"] = std::to_string(bytes.value());
     }
@@ -126,19 +126,6 @@ Status add_limits(const CreateFlags& f, json& host) {
 }
 
 }  // namespace
-
-Result<std::int64_t> parse_bytes(const std::string& text) {
-    char* end = nullptr;
-    double value = std::strtod(text.c_str(), &end);
-    std::string unit = end ? std::string(end) : "";
-    for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (!unit.empty() && unit.back() == 'b' && unit.size() == 2) unit.pop_back();
-    static const std::string units = "bkmgtp";
-    auto power = unit.empty() ? 0 : units.find(unit);
-    if (end == text.c_str() || value < 0 || unit.size() > 1 || power == std::string::npos)
-        return Error{EINVAL, fmt::format("invalid size: '{}'", text)};
-    return static_cast<std::int64_t>(value * std::pow(1024.0, static_cast<double>(power)));
-}
 
 void add_create_flags(CLI::App& cmd, CreateFlags& f) {
     cmd.add_option("--name", f.name, "Assign a name to the container");

@@ -31,7 +31,5 @@ void add_create_flags(CLI::App& cmd, CreateFlags& flags);
 /// The Docker-shaped request; errors name the flag and value as docker does.
 Result<container::CreateRequest> to_create_request(const CreateFlags& flags);
 
-/// docker's RAMInBytes: "512m", "1g", "1024" (bytes), binary units, case-insensitive.
-Result<std::int64_t> parse_bytes(const std::string& text);
 
 }  // namespace engine::cli

@@ -91,11 +91,12 @@ Result<shim::Started> Containers::start(const std::string& ref, bool attach) {
     if (!shim_binary) return shim_binary.error();
     options.shim_binary = shim_binary.value();
     const json log_config = record.host_config.value("LogConfig", json::object()).value("Config", json::object());
-    options.log_max_size = 0;
+    // Both were validated when the container was created.
     if (log_config.contains("max-size"))
-        options.log_max_size = std::stoull(log_config["max-size"].get<std::string>());
+        if (auto bytes = parse_bytes(log_config["max-size"].get<std::string>()))
+            options.log_max_size = static_cast<std::uint64_t>(bytes.value());
     if (log_config.contains("max-file"))
-        options.log_max_files = std::stoul(log_config["max-file"].get<std::string>());
+        options.log_max_files = static_cast<unsigned>(std::atoi(log_config["max-file"].get<std::string>().c_str()));
     options.attach_stdin = record.config.value("OpenStdin", false);
     options.wait_for_attach = attach;
     if (record.manually_stopped || record.paused) {

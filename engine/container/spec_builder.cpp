@@ -1,5 +1,6 @@
 #include "engine/container/spec_builder.hpp"
 
+#include <cmath>
 #include <sstream>
 
 #include "engine/runtime/security.hpp"
@@ -124,6 +125,19 @@ std::string container_hosts(const std::string& hostname) {
     return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
            "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
            "ff02::2\tip6-allrouters\n127.0.1.1\t" + hostname + "\n";
+}
+
+Result<std::int64_t> parse_bytes(const std::string& text) {
+    char* end = nullptr;
+    double value = std::strtod(text.c_str(), &end);
+    std::string unit = end ? std::string(end) : "";
+    for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!unit.empty() && unit.back() == 'b' && unit.size() == 2) unit.pop_back();
+    static const std::string units = "bkmgtp";
+    auto power = unit.empty() ? 0 : units.find(unit);
+    if (end == text.c_str() || value < 0 || unit.size() > 1 || power == std::string::npos)
+        return Error{EINVAL, fmt::format("invalid size: '{}'", text)};
+    return static_cast<std::int64_t>(value * std::pow(1024.0, static_cast<double>(power)));
 }
 
 }  // namespace engine::container

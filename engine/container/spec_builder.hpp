@@ -55,4 +55,7 @@ std::string container_hosts(const std::string& hostname);
 /// Parses docker's ulimit "name=soft[:hard]" ("nofile=1024:2048").
 Result<runtime::Rlimit> parse_ulimit(const std::string& text);
 
+/// A size as docker's flags take it ("512", "64m", "1.5g", "10kb"), in bytes.
+Result<std::int64_t> parse_bytes(const std::string& text);
+
 }  // namespace engine::container

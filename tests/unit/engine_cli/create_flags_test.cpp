@@ -1,9 +1,10 @@
 #include <catch2/catch.hpp>
 
 #include "engine/cli/create_flags.hpp"
+#include "engine/container/spec_builder.hpp"
 
 using engine::cli::CreateFlags;
-using engine::cli::parse_bytes;
+using engine::container::parse_bytes;
 using engine::cli::to_create_request;
 
 TEST_CASE("parse_bytes: docker's binary units", "[engine-cli]") {
