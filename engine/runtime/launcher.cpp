@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "engine/runtime/cgroup.hpp"
+#include "engine/runtime/devices.hpp"
 #include "engine/runtime/process.hpp"
 #include "engine/runtime/rootfs.hpp"
 #include "engine/runtime/sync.hpp"
@@ -123,18 +124,21 @@ Result<Launched> launch(const ContainerSpec& spec, const Stdio& stdio) {
     channel.value().child.reset();
     int fd = channel.value().parent.get();
     Status started = cgroup->add(pid);
+    if (started) started = restrict_devices(spec.cgroup_parent, spec.id, pid, spec.privileged);
     if (started) sync::send(fd, sync::Kind::kGo);
     if (started) started = sync::wait_exec(fd);
     if (!started) {
         ::kill(pid, SIGKILL);
         reap(pid);
         (void)cgroup->destroy();
+        remove_device_cgroup(spec.cgroup_parent, spec.id);
         return started.error();
     }
     return Launched{pid, spec.cgroup_parent + "/" + spec.id};
 }
 
 Status destroy_cgroup(const ContainerSpec& spec) {
+    remove_device_cgroup(spec.cgroup_parent, spec.id);
     return open_cgroup(spec.cgroup_parent, spec.id)->destroy();
 }
 

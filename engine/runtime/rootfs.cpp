@@ -86,7 +86,7 @@ Status populate_dev(int root_fd, int console_fd) {
             return sys::errno_error("mknod /dev/{}", d.name);
     const std::pair<const char*, const char*> links[] = {
         {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
-        {"/proc/self/fd/2", "stderr"}, {"pts/ptmx", "ptmx"}};
+        {"/proc/self/fd/2", "stderr"}, {"pts/ptmx", "ptmx"}, {"/proc/kcore", "core"}};
     for (const auto& [target, name] : links)
         if (::symlinkat(target, dir.get(), name) != 0) return sys::errno_error("symlink /dev/{}", name);
     ::umask(022);

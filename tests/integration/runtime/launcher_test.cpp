@@ -30,6 +30,7 @@ struct Fixture {
     std::string layer = (dir.root / "layer").string();
     std::vector<pid_t> pids;
     std::vector<ContainerSpec> specs;
+    std::string cgroup_parent = "berth-test-" + random_id().substr(0, 8);
 
     Fixture() { test_support::make_busybox_rootfs(layer); }
     ~Fixture() {
@@ -38,6 +39,8 @@ struct Fixture {
             ::waitpid(pid, nullptr, 0);
         }
         for (const auto& spec : specs) (void)engine::runtime::destroy_cgroup(spec);
+        for (const auto& hierarchy : std::filesystem::directory_iterator("/sys/fs/cgroup"))
+            ::rmdir((hierarchy.path() / cgroup_parent).c_str());
     }
 
     ContainerSpec spec(std::vector<std::string> args) {
@@ -51,7 +54,7 @@ struct Fixture {
         s.args = std::move(args);
         s.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
         s.hostname = "box";
-        s.cgroup_parent = "berth-test";
+        s.cgroup_parent = cgroup_parent;
         s.capabilities = engine::runtime::default_capabilities();
         s.masked_paths = engine::runtime::default_masked_paths();
         s.readonly_paths = engine::runtime::default_readonly_paths();
@@ -107,11 +110,13 @@ TEST_CASE("launch: namespaces, hostname, pid 1 and the standard filesystems", "[
     Fixture f;
     CHECK(f.sh("hostname; echo $$; ls /proc | grep -c '^[0-9]'") == "box\n1\n3\n");
     CHECK(f.sh("ls /dev | tr '\\n' ' '") ==
-          "fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero ");
+          "core fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero ");
     CHECK(f.sh("stat -c %a /dev/null; echo x > /dev/null && echo ok") == "666\nok\n");
     CHECK(f.sh("touch /sys/x 2>/dev/null || echo ro; ls /sys/fs/cgroup | grep -c memory") == "ro\n1\n");
     CHECK(f.sh("(echo 1 > /proc/sys/kernel/sysrq) 2>/dev/null || echo ro; cat /proc/sys/kernel/hostname") == "ro\nbox\n");
     CHECK(f.sh("head -c 1 /proc/kcore 2>/dev/null | wc -c") == "0\n");
+    // mknod is allowed (CAP_MKNOD, as in Docker) but the device cgroup refuses to open the node.
+    CHECK(f.sh("mknod /tmp/sda b 8 0 && (head -c 1 /tmp/sda) 2>&1 | grep -c 'not permitted'") == "1\n");
     CHECK(f.sh("ip link 2>/dev/null | grep -c '^[0-9]'; cat /proc/net/dev | grep -c :") == "1\n1\n");
     // Writes go to the container's upper dir, never into the layer.
     f.sh("echo changed > /etc/motd");
