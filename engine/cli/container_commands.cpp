@@ -217,6 +217,7 @@ void add_container_commands(CLI::App& app, const Globals& g, Action& action) {
     add_all(*group, g, action);
     group->get_subcommand("ps")->alias("ls")->alias("list");
     group->get_subcommand("rm")->alias("remove");
+    void add_logs_command(CLI::App&, CLI::App&, const Globals&, Action&); add_logs_command(app, *group, g, action);
 }
 
 }  // namespace engine::cli

@@ -69,6 +69,7 @@ struct ShimOptions {
     unsigned log_max_files = 1;
     bool attach_stdin = false;          ///< keep stdin open for attach (-i)
     bool wait_for_attach = false;       ///< start the process only once `attach` is connected
+    bool auto_remove = false;           ///< remove the container directory once it has exited (--rm)
 };
 
 /// A running shim as its starter sees it.
