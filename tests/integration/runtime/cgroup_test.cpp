@@ -110,6 +110,15 @@ TEST_CASE("cgroup on the host: limits, stats, freeze, destroy", "[.root][root][c
     r.pids_limit = 50;
     r.nano_cpus = 500000000;
     REQUIRE(cg->create(r).ok());
+    // Shrinking memory below the current memsw limit and growing it again both work: the
+    // kernel's memory ≤ memsw rule decides the order of the writes.
+    Resources smaller = r;
+    smaller.memory = 32 << 20;
+    smaller.memory_swap = 48 << 20;
+    auto shrunk = cg->create(smaller);
+    INFO((shrunk.ok() ? std::string() : shrunk.error().message));
+    REQUIRE(shrunk.ok());
+    REQUIRE(cg->create(r).ok());
 
     Child child([] {
         ::pause();

@@ -197,3 +197,32 @@ TEST_CASE("detect_cgroup_version: a plain directory is not cgroup2", "[runtime][
     TempDir dir;
     CHECK(engine::runtime::detect_cgroup_version(dir.root.string()) == 1);
 }
+
+TEST_CASE("cgroup v1: joint mounts without symlinks and missing controllers", "[runtime][cgroup]") {
+    TempDir dir{"berth-cgv1"};
+    for (const char* c : {"memory", "freezer", "cpu,cpuacct"}) dir.write(std::string(c) + "/cgroup.procs", "");
+    auto cg = open_cgroup_v1("berth", "abc", dir.root.string());
+    Resources r;
+    r.nano_cpus = 2000000000;
+    REQUIRE(cg->create(r).ok());
+    CHECK(dir.read("cpu,cpuacct/berth/abc/cpu.cfs_quota_us") == "200000");
+    // No memsw file at the hierarchy's root: swap is not accounted, only the limit is written.
+    r.memory = 1 << 20;
+    REQUIRE(cg->create(r).ok());
+    CHECK(dir.read("memory/berth/abc/memory.limit_in_bytes") == "1048576");
+    CHECK_FALSE(std::filesystem::exists(dir.root / "memory/berth/abc/memory.memsw.limit_in_bytes"));
+
+    r.pids_limit = 10;
+    auto no_pids = cg->create(r);
+    REQUIRE_FALSE(no_pids.ok());
+    CHECK(no_pids.error().message.find("cgroup controller pids: not mounted") != std::string::npos);
+}
+
+TEST_CASE("cgroup v1: nested parents get cpuset values at every level", "[runtime][cgroup]") {
+    V1Layout host;
+    auto cg = open_cgroup_v1("berth/project", "abc", host.root());
+    REQUIRE(cg->create(Resources{}).ok());
+    CHECK(host.read("cpuset/berth/cpuset.cpus") == "0-3");
+    CHECK(host.read("cpuset/berth/project/cpuset.cpus") == "0-3");
+    CHECK(host.read("cpuset/berth/project/abc/cpuset.mems") == "0");
+}
