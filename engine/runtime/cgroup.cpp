@@ -237,6 +237,13 @@ public:
 private:
     std::string path_in(const std::string& mount) const { return mount + "/" + parent_ + "/" + id_; }
 
+    // The hierarchy's root for `controller`, "" when it is not mounted.
+    std::string mount_of(const std::string& controller) const {
+        for (const auto& h : hierarchies_)
+            if (h.controller == controller) return h.mount;
+        return {};
+    }
+
     Result<std::string> dir_of(const std::string& controller) const {
         for (const auto& h : hierarchies_)
             if (h.controller == controller) return path_in(h.mount);
@@ -257,11 +264,8 @@ private:
     // A new cpuset cgroup starts with empty cpus and mems, and the kernel refuses tasks into it
     // until both are set: copy them down from the nearest ancestor at each level.
     Status prepare_cpuset() const {
-        auto mount = dir_of("cpuset");
-        if (!mount) return sys::ok();
-        std::string dir;
-        for (const auto& h : hierarchies_)
-            if (h.controller == "cpuset") dir = h.mount;
+        std::string dir = mount_of("cpuset");
+        if (dir.empty()) return sys::ok();
         std::vector<std::string> levels;
         for (std::string_view rest = parent_; !rest.empty();) {
             auto slash = rest.find('/');
@@ -289,10 +293,7 @@ private:
         std::string memsw_file = dir.value() + "/memory.memsw.limit_in_bytes";
         // The memsw file exists only when the kernel accounts swap; look at the hierarchy's root
         // since the new directory's files may be created lazily in a test layout.
-        std::string memsw_root;
-        for (const auto& h : hierarchies_)
-            if (h.controller == "memory") memsw_root = h.mount + "/memory.memsw.limit_in_bytes";
-        bool has_memsw = sys::exists(memsw_root);
+        bool has_memsw = sys::exists(mount_of("memory") + "/memory.memsw.limit_in_bytes");
         std::string memory = r.memory && *r.memory > 0 ? std::to_string(*r.memory) : "-1";
         std::string memsw = swap && *swap > 0 ? std::to_string(*swap) : "-1";
         if (!has_memsw) return write_value(limit_file, memory);
