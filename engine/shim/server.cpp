@@ -197,6 +197,7 @@ private:
     int fail_start(const Error& error) {
         ExitStatus exit{start_failure_code(error.sys_errno), false,
                         sys::format_rfc3339_nano(sys::now_ns()), error.message};
+        if (listen_) ::unlink((dir_ + "/" + kAttachSocket).c_str());
         if (Status s = sys::write_file_atomic(dir_ + "/" + kExitFile, nlohmann::json(exit).dump()); !s)
             note_error(s.error().message);
         std::string message = error.message;
@@ -205,7 +206,6 @@ private:
         report(fmt::format("{} {} {}\n", kSyncError, error.sys_errno, message));
         broadcast(Frame::kExit, std::to_string(exit.exit_code));
         flush_clients();
-        if (listen_) ::unlink((dir_ + "/" + kAttachSocket).c_str());
         return 1;
     }
 
@@ -420,11 +420,13 @@ private:
         ExitStatus exit;
         exit.exit_code = exit_code_of(exit_status_);
         exit.finished_at = sys::format_rfc3339_nano(finished_at_);
-        if (auto stats = runtime::open_cgroup(cgroup_parent_, id_)->stats())
-            exit.oom_killed = stats.value().oom_kills > 0;
+        if (auto cgroup = runtime::open_cgroup(cgroup_parent_, id_))
+            if (auto stats = cgroup->stats()) exit.oom_killed = stats.value().oom_kills > 0;
+        // Gone before exit.json appears, so that whoever sees the exit never attaches to a
+        // shim on its way out.
+        ::unlink((dir_ + "/" + kAttachSocket).c_str());
         if (Status s = sys::write_file_atomic(dir_ + "/" + kExitFile, nlohmann::json(exit).dump()); !s)
             note_error(s.error().message);
-        ::unlink((dir_ + "/" + kAttachSocket).c_str());
         broadcast(Frame::kExit, std::to_string(exit.exit_code));
         flush_clients();
         clients_.clear();
