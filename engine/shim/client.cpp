@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <poll.h>
 #include <sys/inotify.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -95,6 +96,10 @@ std::vector<std::string> shim_command(const std::string& dir, const ShimOptions&
     if (options.attach_stdin) argv.emplace_back("--attach-stdin");
     if (options.wait_for_attach) argv.emplace_back("--wait-for-attach");
     if (options.auto_remove) argv.emplace_back("--auto-remove");
+    if (options.console_rows > 0 && options.console_cols > 0) {
+        argv.emplace_back("--console-size");
+        argv.emplace_back(fmt::format("{}x{}", options.console_rows, options.console_cols));
+    }
     return argv;
 }
 
@@ -110,7 +115,12 @@ std::optional<ShimArgs> parse_shim_command(int argc, char** argv) {
         else if (flag == "--auto-remove") args.options.auto_remove = true;
         else if (flag == "--log-max-size" && i + 1 < argc) args.options.log_max_size = std::strtoull(argv[++i], nullptr, 10);
         else if (flag == "--log-max-files" && i + 1 < argc) args.options.log_max_files = static_cast<unsigned>(std::strtoul(argv[++i], nullptr, 10));
-        else return std::nullopt;
+        else if (flag == "--console-size" && i + 1 < argc) {
+            unsigned rows = 0, cols = 0;
+            if (std::sscanf(argv[++i], "%ux%u", &rows, &cols) != 2) return std::nullopt;
+            args.options.console_rows = static_cast<unsigned short>(rows);
+            args.options.console_cols = static_cast<unsigned short>(cols);
+        } else return std::nullopt;
     }
     return args;
 }
@@ -126,7 +136,14 @@ int start_failure_code(int sys_errno) {
     return sys_errno == ENOENT ? 127 : sys_errno == EACCES ? 126 : 128;
 }
 
-Result<Started> start_shim(const std::string& dir, const ShimOptions& options) {
+Result<Started> start_shim(const std::string& dir, const ShimOptions& given) {
+    ShimOptions options = given;
+    winsize ws{};
+    if (options.wait_for_attach && options.console_rows == 0 && ::isatty(STDOUT_FILENO) &&
+        ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
+        options.console_rows = ws.ws_row;
+        options.console_cols = ws.ws_col;
+    }
     std::vector<std::string> args = shim_command(dir, options);
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());

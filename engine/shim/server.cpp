@@ -4,7 +4,9 @@
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
+#include <malloc.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -90,6 +92,7 @@ public:
         if (Status s = write_state(); !s) note_error(s.error().message);
         report(fmt::format("{} {} {}\n", kSyncOk, ::getpid(), pid_));
         sync_fd_.reset();
+        drop_startup_pages();
         serve();
         return finish();
     }
@@ -129,6 +132,12 @@ private:
             ::fcntl(master, F_SETFD, FD_CLOEXEC);
             ::fcntl(replica, F_SETFD, FD_CLOEXEC);
             set_nonblocking(master);
+            if (options_.console_rows > 0 && options_.console_cols > 0) {
+                winsize ws{};
+                ws.ws_row = options_.console_rows;
+                ws.ws_col = options_.console_cols;
+                ::ioctl(master, TIOCSWINSZ, &ws);
+            }
             container_in_.reset(replica);
             container_out_.reset(::fcntl(replica, F_DUPFD_CLOEXEC, 0));
             container_err_.reset(::fcntl(replica, F_DUPFD_CLOEXEC, 0));
@@ -217,6 +226,49 @@ private:
     void note_error(const std::string& message) {
         sys::UniqueFd fd(::open((dir_ + "/shim.err").c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
         if (fd) (void)write_all(fd.get(), fmt::format("{} {}\n", sys::format_rfc3339_nano(sys::now_ns()), message));
+    }
+
+    // Done by hand, no library does it: the start (JSON, launcher, seccomp, libcap) touches
+    // over a megabyte of the binary's code, which would stay in this process's RSS for the
+    // container's whole life though only the small loop below runs from now on. Unmapping the
+    // pages of every clean (never written) mapping of the executable lets the loop fault back
+    // in just what it uses, from the page cache every shim shares. Mappings with dirty pages
+    // (relocated data) are left alone: dropping those would lose the writes.
+    static void drop_startup_pages() {
+        ::malloc_trim(0);
+        std::string exe(4096, '\0');
+        ssize_t len = ::readlink("/proc/self/exe", exe.data(), exe.size());
+        if (len <= 0) return;
+        exe.resize(static_cast<std::size_t>(len));
+        auto smaps = sys::read_file("/proc/self/smaps");
+        if (!smaps) return;
+        std::string_view text = smaps.value();
+        std::uintptr_t start = 0, end = 0;
+        bool candidate = false, clean = true;
+        auto flush = [&] {
+            if (candidate && clean && end > start)
+                ::madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
+        };
+        while (!text.empty()) {
+            std::size_t nl = text.find('\n');
+            std::string_view line = text.substr(0, nl);
+            text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+            unsigned long from = 0, to = 0;
+            char perms[5] = {};
+            if (line.find('-') < line.find(' ') && std::sscanf(std::string(line).c_str(), "%lx-%lx %4s", &from, &to, perms) == 3) {
+                flush();
+                start = from;
+                end = to;
+                candidate = perms[1] != 'w' && line.size() > exe.size() &&
+                            line.substr(line.size() - exe.size()) == exe;
+                clean = true;
+            } else if (line.rfind("Private_Dirty:", 0) == 0 || line.rfind("Anonymous:", 0) == 0) {
+                unsigned long kb = 0;
+                std::sscanf(std::string(line.substr(line.find(':') + 1)).c_str(), "%lu", &kb);
+                if (kb > 0) clean = false;
+            }
+        }
+        flush();
     }
 
     // ---- the loop ----

@@ -70,6 +70,10 @@ struct ShimOptions {
     bool attach_stdin = false;          ///< keep stdin open for attach (-i)
     bool wait_for_attach = false;       ///< start the process only once `attach` is connected
     bool auto_remove = false;           ///< remove the container directory once it has exited (--rm)
+    /// The pty's size before the program starts (docker's ConsoleSize), so that it never sees 0x0.
+    /// When 0 and wait_for_attach, start_shim takes the size of its caller's terminal (stdout).
+    unsigned short console_rows = 0;
+    unsigned short console_cols = 0;
 };
 
 /// A running shim as its starter sees it.

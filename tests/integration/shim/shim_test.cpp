@@ -259,6 +259,14 @@ TEST_CASE("shim: a tty container gets its size from the resize frame", "[.root][
     auto session = read_until_exit(fd);
     CHECK_THAT(session.output, Catch::Contains("30 100"));
     CHECK(session.exit == "0");
+    // Sized before it starts, as docker's ConsoleSize.
+    std::string sized = f.create({"stty", "size"}, true);
+    o.wait_for_attach = false;
+    o.console_rows = 45;
+    o.console_cols = 132;
+    f.start(sized, o);
+    REQUIRE(shim::wait_exit(sized, 10000).ok());
+    CHECK(logs(sized) == std::vector<std::string>{"O:45 132\r\n"});
     // A tty's output is one stream, stdout.
     for (const auto& line : logs(c)) CHECK(line.rfind("O:", 0) == 0);
 }

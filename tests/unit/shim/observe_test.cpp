@@ -82,7 +82,7 @@ TEST_CASE("wait_exit wakes when exit.json appears and times out otherwise", "[sh
 }
 
 TEST_CASE("the shim's command line round-trips", "[shim]") {
-    ShimOptions o{"/x/berth-shim", 1024, 3, true, false, true};
+    ShimOptions o{"/x/berth-shim", 1024, 3, true, false, true, 40, 120};
     auto argv = shim_command("/dir", o);
     std::vector<char*> raw;
     for (auto& a : argv) raw.push_back(a.data());
@@ -94,6 +94,8 @@ TEST_CASE("the shim's command line round-trips", "[shim]") {
     CHECK(parsed->options.attach_stdin);
     CHECK_FALSE(parsed->options.wait_for_attach);
     CHECK(parsed->options.auto_remove);
+    CHECK(parsed->options.console_rows == 40);
+    CHECK(parsed->options.console_cols == 120);
     CHECK(start_failure_code(ENOENT) == 127);
     CHECK(start_failure_code(EACCES) == 126);
     CHECK(start_failure_code(EPERM) == 128);
