@@ -58,7 +58,8 @@ struct Fixture {
     }
 
     // A container directory with its spec.json, ready for start_shim.
-    std::string create(std::vector<std::string> args, bool terminal = false) {
+    std::string create(std::vector<std::string> args, bool terminal = false,
+                       const std::function<void(ContainerSpec&)>& adjust = {}) {
         ContainerSpec s;
         s.id = random_id();
         std::string c = (dir.root / s.id.substr(0, 12)).string();
@@ -75,6 +76,7 @@ struct Fixture {
         s.capabilities = engine::runtime::default_capabilities();
         s.masked_paths = engine::runtime::default_masked_paths();
         s.readonly_paths = engine::runtime::default_readonly_paths();
+        if (adjust) adjust(s);
         REQUIRE(engine::sys::write_file_atomic(c + "/" + shim::kSpecFile, nlohmann::json(s).dump()).ok());
         specs.push_back(s);
         return c;
@@ -299,4 +301,68 @@ TEST_CASE("shim: auto-remove deletes the container directory after the exit", "[
     auto started = f.start(c, o);
     for (int i = 0; i < 500 && engine::sys::exists(c); ++i) ::usleep(10000);
     CHECK_FALSE(engine::sys::exists(c));
+}
+
+TEST_CASE("shim: logs can be followed until the container exits", "[.root][shim]") {
+    REQUIRE_ROOT();
+    Fixture f;
+    std::string c = f.create({"sh", "-c", "echo first; sleep 1; echo second"});
+    f.start(c);
+    std::vector<std::string> seen;
+    shim::LogQuery follow;
+    follow.follow = true;
+    auto began = std::chrono::steady_clock::now();
+    REQUIRE(shim::read_logs(c, follow, [&](const shim::LogEntry& e) {
+        seen.push_back(e.log);
+        return true;
+    }).ok());
+    CHECK(seen == std::vector<std::string>{"first\n", "second\n"});
+    CHECK(std::chrono::steady_clock::now() - began >= std::chrono::milliseconds(500));
+    CHECK(shim::observe(c).phase == shim::Observed::Phase::kExited);
+}
+
+TEST_CASE("shim: a client that never reads does not stall the container", "[.root][shim]") {
+    REQUIRE_ROOT();
+    Fixture f;
+    std::string c = f.create({"sh", "-c", "sleep 0.5; i=0; while [ $i -lt 30000 ]; do echo 0123456789abcdefghijklmnopqrstuvwxyz $i; i=$((i+1)); done"});
+    f.start(c);
+    auto idle = shim::attach(c);
+    REQUIRE(idle.ok());
+    auto exit = shim::wait_exit(c, 30000);
+    REQUIRE(exit.ok());
+    CHECK(exit.value().exit_code == 0);
+    auto lines = logs(c);
+    REQUIRE(lines.size() == 30000);
+    CHECK(lines.back() == "O:0123456789abcdefghijklmnopqrstuvwxyz 29999\n");
+}
+
+TEST_CASE("shim: terminal signals do not stop it, and the container starts with default signals", "[.root][shim]") {
+    REQUIRE_ROOT();
+    Fixture f;
+    std::string c = f.create({"sleep", "1000"});
+    auto started = f.start(c);
+    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGPIPE}) REQUIRE(::kill(started.shim_pid, sig) == 0);
+    ::usleep(200000);
+    CHECK_FALSE(gone(started.shim_pid));
+    CHECK(shim::observe(c).phase == shim::Observed::Phase::kRunning);
+    REQUIRE(::kill(started.pid, SIGTERM) == 0);  // pid 1 without a handler: ignored, as in docker
+    REQUIRE(::kill(started.pid, SIGKILL) == 0);
+    REQUIRE(shim::wait_exit(c, 10000).ok());
+
+    std::string signals = f.create({"grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"});
+    f.start(signals);
+    REQUIRE(shim::wait_exit(signals, 10000).ok());
+    CHECK(logs(signals) == std::vector<std::string>{"O:SigBlk:\t0000000000000000\n", "O:SigIgn:\t0000000000000000\n"});
+}
+
+TEST_CASE("shim: a container the OOM killer hit is reported oom_killed", "[.root][shim]") {
+    REQUIRE_ROOT();
+    Fixture f;
+    std::string c = f.create({"sh", "-c", "dd if=/dev/zero of=/dev/null bs=256M count=1"}, false,
+                             [](ContainerSpec& s) { s.resources.memory = 32 * 1024 * 1024; });
+    f.start(c);
+    auto exit = shim::wait_exit(c, 20000);
+    REQUIRE(exit.ok());
+    CHECK(exit.value().oom_killed);
+    CHECK(exit.value().exit_code == 137);
 }
