@@ -13,6 +13,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdio>
 #include <memory>
 #include <string_view>
@@ -92,7 +93,7 @@ public:
         if (Status s = write_state(); !s) note_error(s.error().message);
         report(fmt::format("{} {} {}\n", kSyncOk, ::getpid(), pid_));
         sync_fd_.reset();
-        drop_startup_pages();
+        find_startup_pages();
         serve();
         return finish();
     }
@@ -233,9 +234,10 @@ private:
     // container's whole life though only the small loop below runs from now on. Unmapping the
     // pages of every clean (never written) mapping of the executable lets the loop fault back
     // in just what it uses, from the page cache every shim shares. Mappings with dirty pages
-    // (relocated data) are left alone: dropping those would lose the writes.
-    static void drop_startup_pages() {
-        ::malloc_trim(0);
+    // (relocated data) are left alone: dropping those would lose the writes. The ranges are
+    // found here and dropped just before the loop first blocks, so that little code runs
+    // (and faults pages back, 64 KiB of fault-around at a time) in between.
+    void find_startup_pages() {
         std::string exe(4096, '\0');
         ssize_t len = ::readlink("/proc/self/exe", exe.data(), exe.size());
         if (len <= 0) return;
@@ -243,11 +245,11 @@ private:
         auto smaps = sys::read_file("/proc/self/smaps");
         if (!smaps) return;
         std::string_view text = smaps.value();
-        std::uintptr_t start = 0, end = 0;
+        Range current;
         bool candidate = false, clean = true;
-        auto flush = [&] {
-            if (candidate && clean && end > start)
-                ::madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
+        auto keep = [&] {
+            if (candidate && clean && current.end > current.start && startup_count_ < startup_pages_.size())
+                startup_pages_[startup_count_++] = current;
         };
         while (!text.empty()) {
             std::size_t nl = text.find('\n');
@@ -256,9 +258,8 @@ private:
             unsigned long from = 0, to = 0;
             char perms[5] = {};
             if (line.find('-') < line.find(' ') && std::sscanf(std::string(line).c_str(), "%lx-%lx %4s", &from, &to, perms) == 3) {
-                flush();
-                start = from;
-                end = to;
+                keep();
+                current = {from, to};
                 candidate = perms[1] != 'w' && line.size() > exe.size() &&
                             line.substr(line.size() - exe.size()) == exe;
                 clean = true;
@@ -268,7 +269,14 @@ private:
                 if (kb > 0) clean = false;
             }
         }
-        flush();
+        keep();
+    }
+
+    void drop_startup_pages() {
+        for (std::size_t i = 0; i < startup_count_; ++i)
+            ::madvise(reinterpret_cast<void*>(startup_pages_[i].start),
+                      startup_pages_[i].end - startup_pages_[i].start, MADV_DONTNEED);
+        startup_count_ = 0;
     }
 
     // ---- the loop ----
@@ -295,6 +303,10 @@ private:
             for (auto& c : clients_)
                 fds.push_back({c->fd.get(), static_cast<short>((take_input ? POLLIN : 0) | (c->out.empty() ? 0 : POLLOUT)), 0});
             timespec timeout{0, 100 * 1000000};
+            if (startup_count_ > 0) {
+                ::malloc_trim(0);
+                drop_startup_pages();
+            }
             int ready = ::ppoll(fds.data(), fds.size(), exited_ ? &timeout : nullptr, &empty);
             if (ready <= 0) continue;
             if (fds[0].revents & POLLIN) accept_clients();
@@ -509,6 +521,12 @@ private:
     sys::UniqueFd container_in_, container_out_, container_err_;  // the container's, until launch
     std::string stdin_pending_;
     std::vector<std::unique_ptr<Client>> clients_;
+
+    struct Range {
+        std::uintptr_t start = 0, end = 0;
+    };
+    std::array<Range, 8> startup_pages_{};
+    std::size_t startup_count_ = 0;
 
     pid_t pid_ = -1;
     bool exited_ = false;
