@@ -436,7 +436,8 @@ private:
         if (clients_.empty()) return;
         std::string frame = encode_frame(type, payload);
         for (auto& c : clients_) {
-            if (c->closed || c->out.size() + frame.size() > kClientBacklog) continue;
+            // The exit frame is never dropped: it is how a client learns the outcome.
+            if (c->closed || (type != Frame::kExit && c->out.size() + frame.size() > kClientBacklog)) continue;
             c->out += frame;
             send_pending(*c);
         }

@@ -334,6 +334,10 @@ TEST_CASE("shim: a client that never reads does not stall the container", "[.roo
     auto lines = logs(c);
     REQUIRE(lines.size() == 30000);
     CHECK(lines.back() == "O:0123456789abcdefghijklmnopqrstuvwxyz 29999\n");
+    // It lost output while it did not read, but still gets the exit once it does.
+    auto late = read_until_exit(idle.value().get());
+    CHECK(late.exit == "0");
+    CHECK(late.output.size() < lines.size() * 40);
 }
 
 TEST_CASE("shim: terminal signals do not stop it, and the container starts with default signals", "[.root][shim]") {
