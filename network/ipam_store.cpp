@@ -41,7 +41,8 @@ Result<NetworkPool> pool_from_json(const json& entry) {
         if (!range) return range.error();
         pool.ip_range = range.value();
     }
-    for (const auto& [text, owner] : entry.value("addresses", json::object()).items()) {
+    const json addresses = entry.value("addresses", json::object());
+    for (const auto& [text, owner] : addresses.items()) {
         auto address = parse_ipv4(text);
         if (!address) return address.error();
         pool.allocated.emplace(address.value(), owner.get<std::string>());
