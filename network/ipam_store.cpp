@@ -73,13 +73,13 @@ std::string IpamStore::state_path() const { return dir_ + "/ipam.json"; }
 
 namespace {
 
-Result<UniqueFd> lock_exclusive(const std::string& dir) {
+Result<UniqueFd> lock_state(const std::string& dir, int operation) {
     if (auto made = engine::sys::make_dirs(dir, 0700); !made) return made.error();
     auto path = dir + "/ipam.lock";
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
     if (!fd) return engine::sys::errno_error("open {}", path);
     // flock, not fcntl locks: those are per process, so two threads would share one lock.
-    while (::flock(fd.get(), LOCK_EX) != 0)
+    while (::flock(fd.get(), operation) != 0)
         if (errno != EINTR) return engine::sys::errno_error("lock {}", path);
     return fd;
 }
@@ -94,13 +94,14 @@ Result<IpamState> read_state(const std::string& path) {
 }  // namespace
 
 Result<IpamState> IpamStore::load() const {
-    auto lock = lock_exclusive(dir_);
+    // Shared: readers never block each other, and a reader waits for an update in progress.
+    auto lock = lock_state(dir_, LOCK_SH);
     if (!lock) return lock.error();
     return read_state(state_path());
 }
 
 Status IpamStore::update(const std::function<Status(IpamState&)>& change) {
-    auto lock = lock_exclusive(dir_);
+    auto lock = lock_state(dir_, LOCK_EX);
     if (!lock) return lock.error();
     auto state = read_state(state_path());
     if (!state) return state.error();

@@ -110,6 +110,15 @@ Status configure_in_netns(int netns_fd, const ContainerInterface& interface);
 /// its own (see configure_in_netns).
 Status run_in_netns(int netns_fd, const std::function<Status(RouteSocket&)>& work);
 
+// attach_veth, in order (any failure after step 1 deletes the pair again):
+//
+//   host netns                                  container netns (netns_fd)
+//   1. veth  host_name <──────────────> current_name
+//   2. host_name master = bridge, up
+//   3. current_name ── moved ──────────────────► current_name
+//                                               4. (setns thread) rename → name,
+//                                                  address, lo up, name up, default route
+
 /// Everything for one container attachment: a veth `host_name` <-> `container.current_name`,
 /// the host end attached to `bridge` and up, the other end moved to `netns_fd` and configured.
 /// On failure the pair is deleted again.

@@ -262,3 +262,14 @@ TEST_CASE("ipam: two processes never hand out the same address", "[ipam]") {
     for (const auto& [address, owner] : allocated) owners.insert(owner);
     CHECK(owners.size() == 4 * kPerProcess);
 }
+
+TEST_CASE("ipam: a damaged state file is an error naming the file", "[ipam]") {
+    TempDir dir{"berth-ipam"};
+    dir.write("network/ipam.json", "{\"networks\": {\"n\": {\"subnet\": \"10.0.0.0/8\", \"gateway\": \"x\"}}}");
+    IpamStore store(dir.root.string());
+    auto loaded = store.load();
+    REQUIRE_FALSE(loaded);
+    CHECK(loaded.error().message ==
+          store.state_path() + ": network \"n\": invalid IPv4 address \"x\"");
+    CHECK_FALSE(store.allocate("n", "c"));
+}
