@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <random>
+#include <set>
+#include <sstream>
 
 #include <catch2/catch.hpp>
 
@@ -210,4 +212,22 @@ TEST_CASE("netlink: work in a namespace never moves the calling thread", "[.root
     auto bad = run_in_netns(-1, [](RouteSocket&) { return engine::sys::ok(); });
     REQUIRE_FALSE(bad);
     CHECK(bad.error().message == "enter network namespace (fd -1): Bad file descriptor");
+}
+
+TEST_CASE("netlink: the host's IPv4 routes match what ip(8) lists", "[.root][network]") {
+    REQUIRE_ROOT();
+    auto sock = RouteSocket::open();
+    REQUIRE(sock);
+    auto routes = host_route_subnets(sock.value());
+    REQUIRE(routes);
+    std::set<std::string> ours;
+    for (const auto& subnet : routes.value()) ours.insert(subnet.to_string());
+    std::istringstream lines(output("ip -4 route show table main"));
+    for (std::string line; std::getline(lines, line);) {
+        auto destination = line.substr(0, line.find(' '));
+        if (destination == "default") destination = "0.0.0.0/0";
+        if (destination.find('/') == std::string::npos) destination += "/32";
+        INFO(line);
+        CHECK(ours.contains(destination));
+    }
 }
