@@ -297,7 +297,7 @@ Result<std::int64_t> extract_layer(const std::string& tar_path, const std::strin
     archive_read_support_format_tar(a.get());
     archive_read_support_format_empty(a.get());
     if (archive_read_open_filename(a.get(), tar_path.c_str(), 1 << 16) != ARCHIVE_OK)
-        return archive_error(a.get(), "open layer tar");
+        return archive_error(a.get(), "read layer tar");
     UniqueFd root(::open(dest.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!root) return sys::errno_error("open {}", dest);
     return Extractor(a.get(), std::move(root)).run().context("apply layer");
