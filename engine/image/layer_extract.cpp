@@ -291,7 +291,7 @@ private:
 
 }  // namespace
 
-Result<std::int64_t> extract_layer(const std::string& tar_path, const std::string& dest) {
+static Result<std::int64_t> extract(const std::string& tar_path, const std::string& dest) {
     ArchivePtr a(archive_read_new());
     archive_read_support_filter_all(a.get());
     archive_read_support_format_tar(a.get());
@@ -300,7 +300,11 @@ Result<std::int64_t> extract_layer(const std::string& tar_path, const std::strin
         return archive_error(a.get(), "read layer tar");
     UniqueFd root(::open(dest.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!root) return sys::errno_error("open {}", dest);
-    return Extractor(a.get(), std::move(root)).run().context("apply layer");
+    return Extractor(a.get(), std::move(root)).run();
+}
+
+Result<std::int64_t> extract_layer(const std::string& tar_path, const std::string& dest) {
+    return extract(tar_path, dest).context("apply layer");
 }
 
 Result<std::string> store_uncompressed(int fd, const BlobStore& blobs) {
