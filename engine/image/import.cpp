@@ -21,6 +21,7 @@ Result<json> build_config(const ImportRequest& request, const std::string& diff_
     std::string comment = request.message.empty() ? "Imported from " + request.source : request.message;
     return json{{"architecture", host_architecture()},
                 {"os", "linux"},
+                {"comment", comment},
                 {"created", created},
                 {"config", runtime},
                 {"rootfs", {{"type", "layers"}, {"diff_ids", json::array({diff_id})}}},
