@@ -128,6 +128,8 @@ Status add_limits(const CreateFlags& f, json& host) {
 }  // namespace
 
 void add_create_flags(CLI::App& cmd, CreateFlags& f) {
+    // -h is --hostname in docker run/create; help stays reachable as --help.
+    cmd.set_help_flag("--help", "Print this help message and exit");
     cmd.add_option("--name", f.name, "Assign a name to the container");
     cmd.add_option("-e,--env", f.env, "Set environment variables")->allow_extra_args(false);
     cmd.add_option("--env-file", f.env_files, "Read in a file of environment variables")->allow_extra_args(false);

@@ -3,13 +3,18 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <sys/stat.h>
+
+#include <cstring>
 #include <memory>
+#include <vector>
 
 namespace engine::container {
 namespace {
 
 using ReadPtr = std::unique_ptr<archive, decltype(&archive_read_free)>;
 using WritePtr = std::unique_ptr<archive, decltype(&archive_write_free)>;
+using EntryPtr = std::unique_ptr<archive_entry, decltype(&archive_entry_free)>;
 
 Error archive_error(archive* a, const std::string& what) {
     const char* message = archive_error_string(a);
@@ -41,6 +46,7 @@ std::string renamed(const std::string& path, const std::string& src, const std::
     return rest.empty() ? name : name + "/" + rest;
 }
 
+// Into a disk writer, blocks keep their offsets (sparse files stay sparse).
 Status copy_data(archive* in, archive* out) {
     const void* block;
     size_t size;
@@ -54,16 +60,101 @@ Status copy_data(archive* in, archive* out) {
     }
 }
 
+// A tar writer takes the data as a stream.
+Status stream_data(archive* in, archive* out) {
+    char buf[64 * 1024];
+    for (;;) {
+        la_ssize_t n = archive_read_data(in, buf, sizeof buf);
+        if (n == 0) return sys::ok();
+        if (n < 0) return archive_error(in, "read");
+        if (archive_write_data(out, buf, static_cast<size_t>(n)) != n) return archive_error(out, "write");
+    }
+}
+
+bool is_whiteout(archive_entry* e) {
+    return archive_entry_filetype(e) == AE_IFCHR && archive_entry_rdevmajor(e) == 0 &&
+           archive_entry_rdevminor(e) == 0;
+}
+
+// Drops overlay's own xattrs from the entry; true when the directory was opaque.
+bool strip_overlay_xattrs(archive_entry* e) {
+    struct Xattr {
+        std::string name;
+        std::string value;
+    };
+    std::vector<Xattr> kept;
+    bool opaque = false;
+    archive_entry_xattr_reset(e);
+    const char* name;
+    const void* value;
+    size_t size;
+    while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+        std::string text(static_cast<const char*>(value), size);
+        if (std::strncmp(name, "trusted.overlay.", 16) == 0) {
+            opaque = opaque || (std::strcmp(name, "trusted.overlay.opaque") == 0 && text == "y");
+            continue;
+        }
+        kept.push_back({name, text});
+    }
+    archive_entry_xattr_clear(e);
+    for (const auto& x : kept) archive_entry_xattr_add_entry(e, x.name.c_str(), x.value.data(), x.value.size());
+    return opaque;
+}
+
+// An empty regular file entry standing for a whiteout marker.
+Status write_marker(archive* out, const std::string& path, archive_entry* like) {
+    EntryPtr marker(archive_entry_new(), archive_entry_free);
+    archive_entry_set_pathname(marker.get(), path.c_str());
+    archive_entry_set_filetype(marker.get(), AE_IFREG);
+    archive_entry_set_perm(marker.get(), 0644);
+    archive_entry_set_size(marker.get(), 0);
+    archive_entry_set_mtime(marker.get(), archive_entry_mtime(like), 0);
+    if (archive_write_header(out, marker.get()) != ARCHIVE_OK) return archive_error(out, "write " + path);
+    return sys::ok();
+}
+
+std::string relative(const char* path, const std::string& root) {
+    std::string p = path;
+    p = p.size() > root.size() ? p.substr(root.size()) : "";
+    while (!p.empty() && p[0] == '/') p.erase(0, 1);
+    return p;
+}
+
+Status write_entry(archive* disk, archive* out, archive_entry* e, const std::string& name) {
+    if (is_whiteout(e)) {
+        auto slash = name.find_last_of('/');
+        std::string dir = slash == std::string::npos ? "" : name.substr(0, slash + 1);
+        std::string base = slash == std::string::npos ? name : name.substr(slash + 1);
+        return write_marker(out, dir + ".wh." + base, e);
+    }
+    bool opaque = strip_overlay_xattrs(e);
+    archive_entry_set_pathname(e, name.c_str());
+    if (archive_write_header(out, e) != ARCHIVE_OK) return archive_error(out, "write " + name);
+    if (archive_entry_filetype(e) == AE_IFREG && archive_entry_size(e) > 0)
+        if (auto s = stream_data(disk, out); !s) return s;
+    if (opaque) return write_marker(out, name + "/.wh..wh..opq", e);
+    return sys::ok();
+}
+
+// Tars as Docker writes them: xattrs only in the SCHILY records every tar reader knows.
+Result<WritePtr> open_tar_writer(int fd) {
+    WritePtr out(archive_write_new(), archive_write_free);
+    archive_write_set_format_pax_restricted(out.get());
+    archive_write_set_options(out.get(), "xattrheader=SCHILY");
+    if (archive_write_open_fd(out.get(), fd) != ARCHIVE_OK) return archive_error(out.get(), "write tar");
+    return out;
+}
+
 }  // namespace
 
 Status write_tar(int fd, const std::string& src, const std::string& name) {
     ReadPtr disk(archive_read_disk_new(), archive_read_free);
-    WritePtr out(archive_write_new(), archive_write_free);
+    auto writer = open_tar_writer(fd);
+    if (!writer) return writer.error();
+    WritePtr out = std::move(writer.value());
     // No user/group name lookups: inside a container they would load the container's NSS
     // modules into this process (CVE-2019-14271). Numeric ids only.
     archive_read_disk_set_symlink_physical(disk.get());
-    archive_write_set_format_pax_restricted(out.get());
-    if (archive_write_open_fd(out.get(), fd) != ARCHIVE_OK) return archive_error(out.get(), "write tar");
     if (archive_read_disk_open(disk.get(), src.c_str()) != ARCHIVE_OK)
         return archive_error(disk.get(), "read " + src);
     for (;;) {
@@ -79,7 +170,7 @@ Status write_tar(int fd, const std::string& src, const std::string& name) {
         if (archive_write_header(out.get(), entry.get()) != ARCHIVE_OK)
             return archive_error(out.get(), "write tar entry " + entry_name);
         if (archive_entry_size(entry.get()) > 0)
-            if (auto s = copy_data(disk.get(), out.get()); !s) return std::move(s).context(entry_name);
+            if (auto s = stream_data(disk.get(), out.get()); !s) return std::move(s).context(entry_name);
     }
     if (archive_write_close(out.get()) != ARCHIVE_OK) return archive_error(out.get(), "finish tar");
     return sys::ok();
@@ -128,6 +219,28 @@ Result<CopyPlan> plan_copy(const CopyEnds& e) {
     if (e.dest_exists) return CopyPlan{parent_of(e.dest), base_name(e.dest)};
     // A new path: the copy takes its name; a directory's contents go into a new directory.
     return CopyPlan{parent_of(e.dest), base_name(e.dest)};
+}
+
+Status write_layer_tar(int fd, const std::string& upper_dir) {
+    ReadPtr disk(archive_read_disk_new(), archive_read_free);
+    auto writer = open_tar_writer(fd);
+    if (!writer) return writer.error();
+    WritePtr out = std::move(writer.value());
+    archive_read_disk_set_symlink_physical(disk.get());
+    if (archive_read_disk_open(disk.get(), upper_dir.c_str()) != ARCHIVE_OK)
+        return archive_error(disk.get(), "read " + upper_dir);
+    for (;;) {
+        EntryPtr entry(archive_entry_new(), archive_entry_free);
+        int r = archive_read_next_header2(disk.get(), entry.get());
+        if (r == ARCHIVE_EOF) break;
+        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return archive_error(disk.get(), "read " + upper_dir);
+        archive_read_disk_descend(disk.get());
+        std::string name = relative(archive_entry_pathname(entry.get()), upper_dir);
+        if (name.empty()) continue;
+        if (auto s = write_entry(disk.get(), out.get(), entry.get(), name); !s) return s;
+    }
+    if (archive_write_close(out.get()) != ARCHIVE_OK) return archive_error(out.get(), "finish layer");
+    return sys::ok();
 }
 
 }  // namespace engine::container

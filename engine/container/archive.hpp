@@ -19,6 +19,11 @@ Status write_tar(int fd, const std::string& src, const std::string& name);
 /// (`..`, absolute names, writes through symlinks). Ownership is kept when `same_owner`.
 Status extract_tar(int fd, const std::string& dir, bool same_owner = true);
 
+/// A container's writable layer (an overlay upper dir) as an OCI layer tar, for `commit`:
+/// overlay whiteouts (character device 0:0) become `.wh.NAME` entries and opaque directories
+/// (xattr trusted.overlay.opaque=y) get a `.wh..wh..opq` entry; overlay's own xattrs stay out.
+Status write_layer_tar(int fd, const std::string& upper_dir);
+
 /// Where `docker cp` puts a copy of `src` given as `dest`: extract into `dir` with the top entry
 /// named `name` (empty: the source directory's contents).
 struct CopyPlan {

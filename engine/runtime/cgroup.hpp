@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/runtime/container_spec.hpp"
 #include "engine/sys/result.hpp"
@@ -48,5 +49,12 @@ int detect_cgroup_version(const std::string& mount_root = "/sys/fs/cgroup");
 /// The cgroup "<parent>/<id>" for the host's version, rooted at `mount_root`.
 std::unique_ptr<Cgroup> open_cgroup(const std::string& parent, const std::string& id,
                                     const std::string& mount_root = "/sys/fs/cgroup");
+
+/// The same for a given version, whatever the host mounts (for tests against a plain directory
+/// laid out like a cgroup mount).
+std::unique_ptr<Cgroup> open_cgroup_v1(const std::string& parent, const std::string& id,
+                                       const std::string& mount_root);
+std::unique_ptr<Cgroup> open_cgroup_v2(const std::string& parent, const std::string& id,
+                                       const std::string& mount_root);
 
 }  // namespace engine::runtime

@@ -44,7 +44,7 @@ TEST_CASE("container store: names are unique, rename and remove", "[container]")
     REQUIRE(store.add(a));
     auto clash = store.add(record("web", "2026-01-01T00:00:01Z"));
     REQUIRE_FALSE(clash);
-    CHECK(clash.error().message.find("The container name \"/web\" is already in use by container \"" + a.id) == 0);
+    CHECK(clash.error().message.find("Conflict. The container name \"/web\" is already in use by container \"" + a.id) == 0);
     auto b = record("db", "2026-01-01T00:00:02Z");
     REQUIRE(store.add(b));
     CHECK_FALSE(store.rename(b.id, "web"));
