@@ -69,7 +69,8 @@ struct ImportFlags {
 int run_import(const Globals& g, const ImportFlags& f) {
     if (f.source.rfind("http://", 0) == 0 || f.source.rfind("https://", 0) == 0)
         return report(Error{ENOTSUP, "import from a URL is not supported: download it and import the file"});
-    image::ImportRequest request{f.source, std::nullopt, f.changes, f.message};
+    // docker streams a file to the daemon as the request body, so it records "Imported from -".
+    image::ImportRequest request{"-", std::nullopt, f.changes, f.message};
     if (!f.ref.empty()) {
         auto ref = image::parse_reference(f.ref);
         if (!ref) return report(ref.error());
@@ -233,7 +234,7 @@ void add_history(CLI::App& app, const Globals& g, Action& action) {
 int run_inspect(const Globals& g, const std::vector<std::string>& refs, const std::string& format) {
     auto store = open_store(g);
     if (!store) return 1;
-    std::vector<json> docs;
+    std::vector<nlohmann::ordered_json> docs;
     int code = 0;
     for (const auto& ref : refs) {
         auto img = store->get(ref);
@@ -241,12 +242,12 @@ int run_inspect(const Globals& g, const std::vector<std::string>& refs, const st
         else docs.push_back(image::inspect_image(img.value()));
     }
     if (format.empty()) {
-        std::cout << json(docs).dump(4) << '\n';
+        std::cout << nlohmann::ordered_json(docs).dump(4) << '\n';
         return code;
     }
     auto tmpl = GoTemplate::parse(format);
     if (!tmpl) return report(tmpl.error());
-    for (const auto& doc : docs) std::cout << tmpl.value().render(doc) << '\n';
+    for (const auto& doc : docs) std::cout << tmpl.value().render(json::parse(doc.dump())) << '\n';
     return code;
 }
 

@@ -123,18 +123,18 @@ std::vector<HistoryRow> image_history(const ImageStore& store, const Image& imag
     return rows;
 }
 
-json inspect_image(const Image& image) {
+nlohmann::ordered_json inspect_image(const Image& image) {
     // Every key docker prints, even when unset, so that templates like {{.Config.Cmd}} work.
-    json config = {{"Hostname", ""}, {"Domainname", ""}, {"User", ""}, {"AttachStdin", false},
+    nlohmann::ordered_json config = {{"Hostname", ""}, {"Domainname", ""}, {"User", ""}, {"AttachStdin", false},
                    {"AttachStdout", false}, {"AttachStderr", false}, {"Tty", false}, {"OpenStdin", false},
                    {"StdinOnce", false}, {"Env", nullptr}, {"Cmd", nullptr}, {"Image", ""},
                    {"Volumes", nullptr}, {"WorkingDir", ""}, {"Entrypoint", nullptr}, {"OnBuild", nullptr},
                    {"Labels", nullptr}};
-    config.update(image.config.value("config", json::object()));
+    for (const auto& [key, value] : image.config.value("config", json::object()).items()) config[key] = value;
     json layers = image.config.value("rootfs", json::object()).value("diff_ids", json::array());
     std::string lowerdirs;
     for (const auto& dir : image.layer_dirs) lowerdirs += (lowerdirs.empty() ? "" : ":") + dir;
-    return {{"Id", image.id},
+    return nlohmann::ordered_json{{"Id", image.id},
             {"RepoTags", image.repo_tags},
             {"RepoDigests", image.repo_digests},
             {"Parent", ""},

@@ -42,7 +42,7 @@ struct HistoryRow {
 /// The history of `image`, each layer-creating entry paired with its layer's size.
 std::vector<HistoryRow> image_history(const ImageStore& store, const Image& image);
 
-/// `docker image inspect` of one image, in the Engine API's ImageInspect shape.
-nlohmann::json inspect_image(const Image& image);
+/// `docker image inspect` of one image, in the Engine API's ImageInspect shape and key order.
+nlohmann::ordered_json inspect_image(const Image& image);
 
 }  // namespace engine::image
