@@ -130,7 +130,8 @@ nlohmann::ordered_json inspect_image(const Image& image) {
                    {"StdinOnce", false}, {"Env", nullptr}, {"Cmd", nullptr}, {"Image", ""},
                    {"Volumes", nullptr}, {"WorkingDir", ""}, {"Entrypoint", nullptr}, {"OnBuild", nullptr},
                    {"Labels", nullptr}};
-    for (const auto& [key, value] : image.config.value("config", json::object()).items()) config[key] = value;
+    const json runtime = image.config.value("config", json::object());
+    for (const auto& [key, value] : runtime.items()) config[key] = value;
     json layers = image.config.value("rootfs", json::object()).value("diff_ids", json::array());
     std::string lowerdirs;
     for (const auto& dir : image.layer_dirs) lowerdirs += (lowerdirs.empty() ? "" : ":") + dir;
