@@ -19,6 +19,8 @@ struct TarEntry {
     std::string hardlink;      ///< when set, a hardlink to this path
     unsigned rdev_major = 0, rdev_minor = 0;
     long mtime = 1700000000;
+    int uid = -1, gid = -1;  ///< -1: the caller's
+
     std::vector<std::pair<std::string, std::string>> xattrs;
 };
 
@@ -45,8 +47,8 @@ inline void write_tar(const std::string& path, const std::vector<TarEntry>& entr
     for (const auto& e : entries) {
         archive_entry* entry = archive_entry_new();
         archive_entry_set_pathname(entry, e.name.c_str());
-        archive_entry_set_uid(entry, ::getuid());
-        archive_entry_set_gid(entry, ::getgid());
+        archive_entry_set_uid(entry, e.uid < 0 ? ::getuid() : static_cast<unsigned>(e.uid));
+        archive_entry_set_gid(entry, e.gid < 0 ? ::getgid() : static_cast<unsigned>(e.gid));
         archive_entry_set_mtime(entry, e.mtime, 0);
         archive_entry_set_perm(entry, e.mode);
         for (const auto& [k, v] : e.xattrs) archive_entry_xattr_add_entry(entry, k.c_str(), v.data(), v.size());
@@ -57,7 +59,7 @@ inline void write_tar(const std::string& path, const std::vector<TarEntry>& entr
         } else {
             archive_entry_set_filetype(entry, e.type);
             if (e.type == AE_IFLNK) archive_entry_set_symlink(entry, e.data.c_str());
-            if (e.type == AE_IFCHR) archive_entry_set_rdevmajor(entry, e.rdev_major), archive_entry_set_rdevminor(entry, e.rdev_minor);
+            if (e.type == AE_IFCHR || e.type == AE_IFBLK) archive_entry_set_rdevmajor(entry, e.rdev_major), archive_entry_set_rdevminor(entry, e.rdev_minor);
             archive_entry_set_size(entry, e.type == AE_IFREG ? static_cast<la_int64_t>(e.data.size()) : 0);
         }
         archive_write_header(a, entry);
