@@ -84,3 +84,35 @@ TEST_CASE("image cli: rmi refuses an image a container was created from", "[.roo
     auto pruned = berth.run({"image", "prune", "-a", "-f"});
     CHECK(pruned.out == "Total reclaimed space: 0B\n");  // still used by the container
 }
+
+TEST_CASE("image cli: parallel imports lose no name and share one layer", "[.root][image]") {
+    REQUIRE_ROOT();
+    BerthCli berth;
+    berth.import_busybox("first");
+    std::string tar = (berth.dir() / "busybox.tar").string();
+    std::string cmd;
+    for (int i = 0; i < 4; ++i)
+        cmd += test_support::shell_quote(BERTH_BINARY) + " --root " + test_support::shell_quote(berth.root()) +
+               " import " + test_support::shell_quote(tar) + " p" + std::to_string(i) + " >/dev/null & ";
+    REQUIRE(std::system((cmd + "wait").c_str()) == 0);
+    CHECK(berth.run({"images", "--format", "{{.Repository}}", "--filter", "reference=p*"}).out.size() == 12);
+    CHECK(count_entries(berth.root() + "/image/layers") == 1);
+}
+
+TEST_CASE("image cli: import from stdin with changes and a message", "[.root][image]") {
+    REQUIRE_ROOT();
+    BerthCli berth;
+    berth.import_busybox();
+    std::ifstream in(berth.dir() / "busybox.tar", std::ios::binary);
+    std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto o = berth.run({"import", "-c", "ENTRYPOINT [\"/bin/sh\"]", "--change", "ENV A=1", "-m", "by hand", "-",
+                        "withcfg:1"}, data);
+    INFO(o.err);
+    REQUIRE(o.code == 0);
+    CHECK(o.out.rfind("sha256:", 0) == 0);
+    CHECK(berth.run({"image", "inspect", "-f", "{{json .Config.Entrypoint}} {{.Config.Env}} {{.Comment}}", "withcfg:1"})
+              .out == "[\"/bin/sh\"] [A=1] by hand\n");
+    auto bad = berth.run({"import", "-c", "FROM x", "-", "bad"}, data);
+    CHECK(bad.code == 1);
+    CHECK(bad.err == "Error: FROM is not a valid change command\n");
+}
