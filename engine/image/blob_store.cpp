@@ -4,7 +4,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <ctime>
 
 #include "engine/image/reference.hpp"
 #include "engine/sys/files.hpp"
@@ -115,6 +118,23 @@ Status BlobStore::remove(const std::string& digest) const {
     if (!is_valid_digest(digest)) return bad_digest(digest);
     if (::unlink(path(digest).c_str()) != 0 && errno != ENOENT)
         return sys::errno_error("remove blob {}", digest);
+    return sys::ok();
+}
+
+Status BlobStore::remove_leftovers(long min_age_s) const {
+    DIR* dir = ::opendir(dir_.c_str());
+    if (!dir) return sys::ok();
+    std::vector<std::string> stale;
+    while (dirent* e = ::readdir(dir)) {
+        struct stat st {};
+        std::string path = dir_ + "/" + e->d_name;
+        if (std::string_view(e->d_name).rfind(".tmp-", 0) == 0 && ::lstat(path.c_str(), &st) == 0 &&
+            ::time(nullptr) - st.st_mtime >= min_age_s)
+            stale.push_back(path);
+    }
+    ::closedir(dir);
+    for (const auto& path : stale)
+        if (::unlink(path.c_str()) != 0 && errno != ENOENT) return sys::errno_error("remove {}", path);
     return sys::ok();
 }
 

@@ -48,6 +48,8 @@ public:
     bool has(const std::string& digest) const;
     /// Removes a blob; a missing blob is not an error.
     Status remove(const std::string& digest) const;
+    /// Deletes temp files of writes older than `min_age_s` (a crash left them behind).
+    Status remove_leftovers(long min_age_s) const;
     /// Every stored digest.
     std::vector<std::string> list() const;
     /// The file of a blob (digest syntax checked by the caller: see is_valid_digest).

@@ -216,7 +216,11 @@ Status ImageStore::collect_garbage(const IndexLock&) const {
     for (const auto& diff_id : layers_.list())
         if (!layers.count(diff_id))
             if (auto removed = layers_.remove(diff_id); !removed) return removed;
-    return sys::ok();
+    // Every writer of this store holds the lock, so a temp entry seen now is a crash's leftover;
+    // the hour of grace covers writers that might not (save/load streaming into the store).
+    constexpr long kLeftoverAge = 3600;
+    if (auto removed = layers_.remove_leftovers(kLeftoverAge); !removed) return removed;
+    return blobs_.remove_leftovers(kLeftoverAge);
 }
 
 }  // namespace engine::image

@@ -2,6 +2,9 @@
 
 #include <dirent.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+
+#include <ctime>
 
 #include <nlohmann/json.hpp>
 
@@ -32,9 +35,8 @@ Error bad_diff_id(const std::string& diff_id) {
 
 Result<LayerStore> LayerStore::open(const std::string& dir) {
     if (auto made = sys::make_dirs(dir, 0700); !made) return made.error();
-    // A crash mid-unpack or mid-delete leaves a temp dir that nothing refers to. Another process
-    // may be unpacking into one right now, so only old ones would be safe to delete; they are
-    // removed by gc under the store lock instead (see ImageStore::collect_garbage).
+    // A crash mid-unpack or mid-delete leaves a temp dir that nothing refers to; gc removes it
+    // under the store lock (remove_leftovers), not here, where another process may be unpacking.
     return LayerStore(dir);
 }
 
@@ -94,6 +96,20 @@ Status LayerStore::remove(const std::string& diff_id) const {
     std::string doomed = dir_ + "/" + kTempPrefix + "rm-" + digest_hex(diff_id);
     if (::rename(dir.c_str(), doomed.c_str()) != 0) return sys::errno_error("remove layer {}", diff_id);
     return sys::remove_tree(doomed);
+}
+
+Status LayerStore::remove_leftovers(long min_age_s) const {
+    std::string deleting = std::string(kTempPrefix) + "rm-";
+    for (const auto& name : entries(dir_)) {
+        if (name.rfind(kTempPrefix, 0) != 0) continue;
+        std::string path = dir_ + "/" + name;
+        struct stat st {};
+        if (::lstat(path.c_str(), &st) != 0) continue;
+        bool stale = ::time(nullptr) - st.st_mtime >= min_age_s;
+        if (name.rfind(deleting, 0) != 0 && !stale) continue;
+        if (auto removed = sys::remove_tree(path); !removed) return removed;
+    }
+    return sys::ok();
 }
 
 std::vector<std::string> LayerStore::list() const {

@@ -34,6 +34,9 @@ public:
     std::string diff_dir(const std::string& diff_id) const;
     /// Deletes a layer; a missing one is not an error.
     Status remove(const std::string& diff_id) const;
+    /// Deletes what crashed unpacks and deletions left behind: half-deleted layers, and temp
+    /// dirs older than `min_age_s` (younger ones may belong to an unpack in progress elsewhere).
+    Status remove_leftovers(long min_age_s) const;
     /// Every stored diff_id.
     std::vector<std::string> list() const;
 

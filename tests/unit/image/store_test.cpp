@@ -122,3 +122,22 @@ TEST_CASE("image store: a bad tar registers nothing and leaves no layer", "[imag
     CHECK(std::distance(std::filesystem::directory_iterator(tmp.root / "image/layers"),
                         std::filesystem::directory_iterator{}) == 0);
 }
+
+TEST_CASE("image store: gc removes what a crash left behind, not fresh temp files", "[image][store]") {
+    TempDir tmp("berth-store");
+    auto store = ImageStore::open(tmp.root.string()).value();
+    auto layers = tmp.root / "image/layers";
+    std::filesystem::create_directories(layers / ".tmp-rm-abc/diff");
+    std::filesystem::create_directories(layers / ".tmp-old/diff");
+    std::filesystem::create_directories(layers / ".tmp-new/diff");
+    tmp.write("image/blobs/sha256/.tmp-old", "x");
+    auto old = std::filesystem::file_time_type::clock::now() - std::chrono::hours(2);
+    std::filesystem::last_write_time(layers / ".tmp-old", old);
+    std::filesystem::last_write_time(tmp.root / "image/blobs/sha256/.tmp-old", old);
+    auto held = store.index().lock().value();
+    REQUIRE(store.collect_garbage(held).ok());
+    CHECK_FALSE(std::filesystem::exists(layers / ".tmp-rm-abc"));
+    CHECK_FALSE(std::filesystem::exists(layers / ".tmp-old"));
+    CHECK(std::filesystem::exists(layers / ".tmp-new"));
+    CHECK_FALSE(std::filesystem::exists(tmp.root / "image/blobs/sha256/.tmp-old"));
+}
