@@ -20,8 +20,8 @@ struct Layer {
         std::filesystem::create_directories(dest);
         std::filesystem::create_directories(outside);
     }
-    engine::Result<std::int64_t> apply(const std::vector<TarEntry>& entries, bool gzip = false) {
-        write_tar(tar, entries, gzip);
+    engine::Result<std::int64_t> apply(const std::vector<TarEntry>& entries, int filter = ARCHIVE_FILTER_NONE) {
+        write_tar(tar, entries, filter);
         return extract_layer(tar, dest);
     }
     bool outside_empty() const { return std::filesystem::is_empty(outside); }
@@ -33,7 +33,7 @@ TEST_CASE("layer extract: files, dirs, symlinks, hardlinks, modes and mtimes", "
     Layer l;
     auto r = l.apply({tar_dir("bin", 0700), tar_file("bin/tool", "#!x", 04755), tar_symlink("bin/sh", "tool"),
                       tar_hardlink("bin/tool2", "bin/tool"), tar_file("/etc/abs", "abs"), tar_file("a/b/c", "deep")},
-                     true);
+                     ARCHIVE_FILTER_GZIP);
     INFO((r.ok() ? "" : r.error().message));
     REQUIRE(r.ok());
     CHECK(r.value() == 3 + 3 + 4);
@@ -88,6 +88,16 @@ TEST_CASE("layer extract: hostile paths never escape the layer", "[image][layer]
         REQUIRE_FALSE(r.ok());
     }
     CHECK(l.outside_empty());
+}
+
+TEST_CASE("layer extract: zstd and xz layers are detected", "[image][layer]") {
+    for (int filter : {ARCHIVE_FILTER_ZSTD, ARCHIVE_FILTER_XZ}) {
+        Layer l;
+        auto r = l.apply({tar_file("f", "zz")}, filter);
+        INFO(filter);
+        REQUIRE(r.ok());
+        CHECK(l.tmp.read("diff/f") == "zz");
+    }
 }
 
 TEST_CASE("layer extract: a corrupt tar is a clear error", "[image][layer]") {

@@ -37,12 +37,13 @@ inline TarEntry tar_hardlink(std::string name, std::string target) {
     return e;
 }
 
-/// Writes `entries` as a tar (gzip-compressed when `gzip`) to `path`, owned by the caller's
+/// Writes `entries` as a tar (compressed with libarchive's `filter`) to `path`, owned by the caller's
 /// uid/gid so that extracting needs no privilege.
-inline void write_tar(const std::string& path, const std::vector<TarEntry>& entries, bool gzip = false) {
+inline void write_tar(const std::string& path, const std::vector<TarEntry>& entries,
+                      int filter = ARCHIVE_FILTER_NONE) {
     archive* a = archive_write_new();
     archive_write_set_format_pax_restricted(a);
-    if (gzip) archive_write_add_filter_gzip(a);
+    archive_write_add_filter(a, filter);
     archive_write_open_filename(a, path.c_str());
     for (const auto& e : entries) {
         archive_entry* entry = archive_entry_new();

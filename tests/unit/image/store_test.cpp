@@ -69,7 +69,7 @@ TEST_CASE("image store: import, lookup by name, id and prefix; layers stored onc
     TempDir tmp("berth-store");
     auto store = ImageStore::open(tmp.root.string()).value();
     std::string tar = (tmp.root / "rootfs.tar").string();
-    image_test::write_tar(tar, {tar_file("hello", "world")}, true);
+    image_test::write_tar(tar, {tar_file("hello", "world")}, ARCHIVE_FILTER_GZIP);
     std::string id = import_tar(store, tar, "busybox", {"CMD [\"/hello\"]", "ENV A=1"});
     std::string id2 = import_tar(store, tar, "other:v2");
     CHECK(id != id2);  // created time differs
