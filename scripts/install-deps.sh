@@ -6,13 +6,13 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   catch2 libvalijson-dev libssl-dev
-  libarchive-dev libseccomp-dev libcap-dev libzstd-dev
+  libarchive-dev libseccomp-dev libcap-dev libzstd-dev libnl-3-dev libnl-route-3-dev
   busybox-static
   python3 python3-yaml
 )
 # Test-only peers: clang for the libFuzzer smoke run, docker-compose (v1) for the benchmark.
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(clang libclang-rt-14-dev skopeo zstd)
+  packages+=(clang libclang-rt-14-dev skopeo zstd iproute2)
 fi
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(docker-compose hyperfine crun runc docker.io)

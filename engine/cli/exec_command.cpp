@@ -103,7 +103,9 @@ int run_exec(const Globals& g, const std::string& ref, const ExecFlags& f) {
         int replica = ::open(::ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
         stdio = {replica, replica, replica};
     }
-    auto pid = runtime::launch_exec(spec.value(), state.pid, stdio);
+    auto helper = engine->shim_binary();
+    if (!helper) return report(helper.error());
+    auto pid = runtime::launch_exec_via(helper.value(), spec.value(), state.pid, stdio);
     if (!pid) {
         report(pid.error());
         return pid.error().sys_errno == ENOENT ? 127 : pid.error().sys_errno == EACCES ? 126 : 125;

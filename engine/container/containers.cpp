@@ -87,7 +87,7 @@ Result<shim::Started> Containers::start(const std::string& ref, bool attach) {
     ::unlink((dir + "/" + shim::kExitFile).c_str());
     ::unlink((dir + "/" + shim::kStateFile).c_str());
     shim::ShimOptions options;
-    auto shim_binary = runtime::protected_binary(options_.shim_binary, options_.root + "/runtime");
+    auto shim_binary = this->shim_binary();
     if (!shim_binary) return shim_binary.error();
     options.shim_binary = shim_binary.value();
     const json log_config = record.host_config.value("LogConfig", json::object()).value("Config", json::object());
@@ -105,6 +105,10 @@ Result<shim::Started> Containers::start(const std::string& ref, bool attach) {
         if (auto saved = store_.save(record); !saved) return saved.error();
     }
     return shim::start_shim(dir, options);
+}
+
+Result<std::string> Containers::shim_binary() const {
+    return runtime::protected_binary(options_.shim_binary, options_.root + "/runtime");
 }
 
 LiveState Containers::state(const ContainerRecord& record) const {

@@ -77,6 +77,8 @@ public:
     /// The directory of a container.
     std::string dir(const ContainerRecord& record) const { return store_.dir(record.id); }
     const image::ImageStore& images() const { return images_; }
+    /// The shim binary as containers and exec helpers run it: a read-only mount of it.
+    Result<std::string> shim_binary() const;
 
 private:
     Containers(EngineOptions options, ContainerStore store, image::ImageStore images)
