@@ -17,7 +17,8 @@
 //   shim.json      ShimState, written by the shim once the process runs
 //   exit.json      ExitStatus, written by the shim when the process has exited
 //   container.log  docker's json-file lines {"log","stream","time"}; rotated .1 .. .N
-//   attach.sock    the attach socket (frames below)
+//   attach.sock    the attach socket (frames below), mode 0600; removed before exit.json appears
+//   shim.err       what went wrong in the shim after the start, when nobody reads its stderr
 
 #include <sys/types.h>
 
