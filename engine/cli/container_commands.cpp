@@ -58,6 +58,7 @@ void add_run(CLI::App& app, const Globals& g, Action& action) {
     cmd->add_flag("-d,--detach", *detach, "Run container in background and print container ID");
     cmd->callback([&action, &g, flags, detach, cmd] {
         flags->entrypoint_set = cmd->count("--entrypoint") > 0;
+        flags->image_and_command = {flags->image};
         for (auto& extra : cmd->remaining()) flags->image_and_command.push_back(extra);
         action = [&g, flags, detach] { return run_container(g, *flags, *detach); };
     });
@@ -69,6 +70,7 @@ void add_create(CLI::App& app, const Globals& g, Action& action) {
     add_create_flags(*cmd, *flags);
     cmd->callback([&action, &g, flags, cmd] {
         flags->entrypoint_set = cmd->count("--entrypoint") > 0;
+        flags->image_and_command = {flags->image};
         for (auto& extra : cmd->remaining()) flags->image_and_command.push_back(extra);
         action = [&g, flags] {
             auto request = to_create_request(*flags);

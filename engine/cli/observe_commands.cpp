@@ -62,8 +62,7 @@ int run_stats(const Globals& g, const std::vector<std::string>& refs) {
     for (const auto& ref : refs) {
         auto record = engine->find(ref);
         if (!record) { code = report(record.error()); continue; }
-        std::string parent = record.value().host_config.value("CgroupParent", "");
-        auto cgroup = runtime::open_cgroup(parent.empty() ? "berth" : parent, record.value().id);
+        auto cgroup = runtime::open_cgroup(container::cgroup_parent_of(record.value()), record.value().id);
         auto before = cgroup ? cgroup->stats() : Result<runtime::CgroupStats>(Error{ENOTSUP, "no cgroup"});
         auto t0 = std::chrono::steady_clock::now();
         std::this_thread::sleep_for(std::chrono::milliseconds(500));

@@ -41,6 +41,8 @@ Result<std::string> Containers::create(const CreateRequest& request) {
     record.image_id = image.value().id;
     record.config = merge_image_config(request.config, image.value().config.value("config", json::object()));
     record.host_config = request.host_config;
+    record.cgroup_parent = record.host_config.value("CgroupParent", "");
+    if (record.cgroup_parent.empty()) record.cgroup_parent = options_.cgroup_parent;
     auto command = command_of(record.config);
     if (!command) return command.error();
     std::tie(record.path, record.args) = command.value();
