@@ -45,8 +45,12 @@ int run_container(const Globals& g, const CreateFlags& flags, bool detach) {
     }
     int code = relay_attach(started.value().attach.get(),
                             {flags.interactive, flags.tty, !flags.tty, started.value().pid});
+    if (flags.auto_remove) {
+        // As docker run --rm: return once the container is gone (the shim removes it).
+        for (int i = 0; i < 1000 && engine->find(id.value()); ++i) ::usleep(5000);
+        return code;
+    }
     if (auto waited = engine->wait(id.value())) code = waited.value();
-    if (flags.auto_remove) (void)engine->remove(id.value(), true);
     return code;
 }
 

@@ -8,13 +8,26 @@
 
 #include "engine/cli/commands.hpp"
 #include "engine/cli/engine_access.hpp"
+#include "engine/cli/format.hpp"
 #include "engine/container/filesystem_changes.hpp"
 #include "engine/container/processes.hpp"
 #include "engine/runtime/cgroup.hpp"
 
 namespace engine::cli {
 
-void print_table(const std::vector<std::vector<std::string>>& rows);
+namespace {
+
+void print_table(const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::string> lines;
+    for (const auto& row : rows) {
+        std::string line;
+        for (size_t i = 0; i < row.size(); ++i) line += (i ? "\t" : "") + row[i];
+        lines.push_back(line);
+    }
+    std::cout << align_table(lines);
+}
+
+}  // namespace
 
 namespace {
 

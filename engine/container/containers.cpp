@@ -101,6 +101,8 @@ Result<shim::Started> Containers::start(const std::string& ref, bool attach) {
         options.log_max_files = static_cast<unsigned>(std::atoi(log_config["max-file"].get<std::string>().c_str()));
     options.attach_stdin = record.config.value("OpenStdin", false);
     options.wait_for_attach = attach;
+    // The shim removes a --rm container once it has exited, whoever started it or is gone.
+    options.auto_remove = record.host_config.value("AutoRemove", false);
     if (record.manually_stopped || record.paused) {
         record.manually_stopped = false;
         record.paused = false;
