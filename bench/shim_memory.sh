@@ -16,9 +16,13 @@ cleanup() {
   fi
   if command -v podman >/dev/null; then podman --root "$work/podman" --runroot "$work/podman-run" rm -af -t 0 >/dev/null 2>&1 || true; fi
   umount -R "$work/docker" "$work/podman" 2>/dev/null || true
+  umount "$work/root/runtime/berth-shim" 2>/dev/null || true
+  for h in /sys/fs/cgroup/*/; do rmdir "$h$BERTH_CGROUP_PARENT" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
+# berth's containers get their own cgroup parent, removed with everything else.
+export BERTH_CGROUP_PARENT=berth-bench-$$
 
 # Sums Rss and Pss (kB) over the pids given on stdin; prints "rss_kib pss_kib count".
 sum_memory() {

@@ -13,6 +13,7 @@
 
 #include "engine/cli/commands.hpp"
 #include "engine/cli/engine_access.hpp"
+#include "engine/container/seccomp_cache.hpp"
 #include "engine/container/spec_builder.hpp"
 #include "engine/runtime/launcher.hpp"
 #include "engine/shim/shim.hpp"
@@ -44,6 +45,10 @@ Result<runtime::ExecSpec> exec_spec(const container::Containers& engine,
     exec.capabilities = spec.capabilities;
     exec.no_new_privileges = spec.no_new_privileges;
     exec.seccomp = exec.privileged ? "unconfined" : spec.seccomp;
+    auto program = container::cached_seccomp_program(engine.runtime_dir() + "/seccomp", exec.seccomp,
+                                                     exec.capabilities);
+    if (!program) return program.error();
+    exec.seccomp_program_file = program.value();
     return exec;
 }
 

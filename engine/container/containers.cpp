@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include "engine/container/seccomp_cache.hpp"
 #include "engine/container/spec_builder.hpp"
 #include "engine/runtime/cgroup.hpp"
 #include "engine/runtime/protected_binary.hpp"
@@ -83,6 +84,10 @@ Result<shim::Started> Containers::start(const std::string& ref, bool attach) {
     if (auto prepared = prepare_files(record); !prepared) return prepared.error();
     auto spec = build_spec(record, ContainerPaths{dir, image.value().layer_dirs});
     if (!spec) return spec.error();
+    auto program = cached_seccomp_program(runtime_dir() + "/seccomp", spec.value().seccomp,
+                                          spec.value().capabilities);
+    if (!program) return program.error();
+    spec.value().seccomp_program_file = program.value();
     if (auto w = sys::write_file_atomic(dir + "/" + shim::kSpecFile, json(spec.value()).dump(), 0600,
                                         sys::Durability::kAtomicOnly); !w)
         return w.error();
@@ -112,7 +117,7 @@ Result<shim::Started> Containers::start(const std::string& ref, bool attach) {
 }
 
 Result<std::string> Containers::shim_binary() const {
-    return runtime::protected_binary(options_.shim_binary, options_.root + "/runtime");
+    return runtime::protected_binary(options_.shim_binary, runtime_dir());
 }
 
 LiveState Containers::state(const ContainerRecord& record) const {

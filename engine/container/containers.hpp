@@ -80,6 +80,8 @@ public:
     const image::ImageStore& images() const { return images_; }
     /// The shim binary as containers and exec helpers run it: a read-only mount of it.
     Result<std::string> shim_binary() const;
+    /// Where runtime helpers live: the shim's mount, compiled seccomp programs.
+    std::string runtime_dir() const { return options_.root + "/runtime"; }
 
 private:
     Containers(EngineOptions options, ContainerStore store, image::ImageStore images)

@@ -70,6 +70,7 @@ struct ContainerSpec {
     bool privileged = false;
     bool no_new_privileges = false;
     std::string seccomp = "default";       ///< "default", "unconfined", or a profile's JSON text
+    std::string seccomp_program_file;      ///< `seccomp` compiled for `capabilities`, when cached
     std::vector<std::string> masked_paths;
     std::vector<std::string> readonly_paths;
     std::vector<MountSpec> mounts;         ///< after the standard /proc /dev /sys mounts
@@ -95,7 +96,7 @@ void from_json(const nlohmann::json& j, Resources& r);
 // Inline (the macro's), so every user of the header gets them.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerSpec, id, lower_dirs, upper_dir, work_dir,
     rootfs_dir, readonly_rootfs, args, env, cwd, user, group_add, hostname, domainname, terminal,
-    init, capabilities, privileged, no_new_privileges, seccomp, masked_paths, readonly_paths,
+    init, capabilities, privileged, no_new_privileges, seccomp, seccomp_program_file, masked_paths, readonly_paths,
     mounts, rlimits, sysctls, netns_path, host_network, cgroup_parent, resources, oom_score_adj,
     stop_signal)
 
@@ -111,9 +112,10 @@ struct ExecSpec {
     std::vector<std::string> capabilities;
     bool no_new_privileges = false;
     std::string seccomp = "default";
+    std::string seccomp_program_file;
 };
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ExecSpec, args, env, cwd, user, terminal,
-    privileged, capabilities, no_new_privileges, seccomp)
+    privileged, capabilities, no_new_privileges, seccomp, seccomp_program_file)
 
 }  // namespace engine::runtime

@@ -79,7 +79,8 @@ Status enter_container(pid_t target) {
 }
 
 [[noreturn]] void run_helper(const ExecSpec& spec, pid_t target, const Stdio& stdio, int fd) {
-    Status joined = enter_container(target);
+    auto plan = plan_of(spec);
+    Status joined = plan ? enter_container(target) : Status(plan.error());
     if (!joined) {
         sync::send_error(fd, joined.error());
         ::_exit(1);
@@ -89,7 +90,7 @@ Status enter_container(pid_t target) {
     if (pid > 0) sync::send(fd, sync::Kind::kPid, std::to_string(pid));
     if (pid != 0) ::_exit(pid < 0 ? 1 : 0);
     Status ready = adopt_stdio(stdio.in, stdio.out, stdio.err, spec.terminal);
-    sync::send_error(fd, ready ? exec_process(plan_of(spec)) : ready.error());
+    sync::send_error(fd, ready ? exec_process(plan.value()) : ready.error());
     ::_exit(127);
 }
 
@@ -129,7 +130,8 @@ Result<ExecSpec> read_exec_spec(int fd) {
 int exec_helper_main(pid_t target) {
     auto spec = read_exec_spec(kSpecFd);
     ::close(kSpecFd);
-    Status entered = spec ? enter_container(target) : Status(spec.error());
+    auto plan = spec ? plan_of(spec.value()) : Result<ProcessPlan>(spec.error());
+    Status entered = plan ? enter_container(target) : Status(plan.error());
     if (!entered) {
         sync::send_error(kSyncFd, entered.error());
         return 125;
@@ -142,7 +144,7 @@ int exec_helper_main(pid_t target) {
     if (pid == 0) {
         ::sigprocmask(SIG_SETMASK, &previous, nullptr);
         Status ready = adopt_stdio(0, 1, 2, spec.value().terminal);
-        sync::send_error(kSyncFd, ready ? exec_process(plan_of(spec.value())) : ready.error());
+        sync::send_error(kSyncFd, ready ? exec_process(plan.value()) : ready.error());
         ::_exit(127);
     }
     if (pid < 0) sync::send_error(kSyncFd, sys::errno_error("fork the exec process"));

@@ -70,7 +70,7 @@ Status set_identity(const ContainerSpec& spec) {
 }
 
 // Everything the container's first process does between the parent's go and execve.
-Error become_container(const ContainerSpec& spec, const Stdio& stdio) {
+Error become_container(const ContainerSpec& spec, const ProcessPlan& plan, const Stdio& stdio) {
     if (::unshare(CLONE_NEWCGROUP) != 0) return sys::errno_error("create cgroup namespace");
     if (!spec.netns_path.empty())
         if (auto s = join_netns(spec.netns_path); !s) return s.error();
@@ -79,7 +79,7 @@ Error become_container(const ContainerSpec& spec, const Stdio& stdio) {
     if (auto s = set_identity(spec); !s) return s.error();
     if (auto s = set_sysctls(spec); !s) return s.error();
     if (auto s = apply_path_restrictions(spec); !s) return s.error();
-    return exec_process(plan_of(spec));
+    return exec_process(plan);
 }
 
 unsigned long namespaces_of(const ContainerSpec& spec) {
@@ -105,6 +105,8 @@ void reap(pid_t pid) {
 
 Result<Launched> launch(const ContainerSpec& spec, const Stdio& stdio) {
     if (auto s = prepare_dirs(spec); !s) return s.error();
+    auto plan = plan_of(spec);
+    if (!plan) return plan.error();
     auto cgroup = open_cgroup(spec.cgroup_parent, spec.id);
     if (auto s = cgroup->create(spec.resources); !s) return s.error();
     auto channel = sync_pair();
@@ -118,7 +120,7 @@ Result<Launched> launch(const ContainerSpec& spec, const Stdio& stdio) {
     if (pid == 0) {
         channel.value().parent.reset();
         int fd = channel.value().child.get();
-        if (sync::wait_go(fd)) sync::send_error(fd, become_container(spec, stdio));
+        if (sync::wait_go(fd)) sync::send_error(fd, become_container(spec, plan.value(), stdio));
         ::_exit(127);
     }
     channel.value().child.reset();

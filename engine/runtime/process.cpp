@@ -64,6 +64,11 @@ Status make_cwd(const std::string& cwd) {
     return sys::make_dirs(cwd, 0755).context("create working directory " + cwd);
 }
 
+Status load_seccomp(const ProcessPlan& plan) {
+    if (plan.seccomp_program) return load_seccomp_program(*plan.seccomp_program);
+    return apply_seccomp(plan.seccomp, plan.capabilities);
+}
+
 constexpr int kForwarded[] = {SIGTERM, SIGINT,  SIGHUP,  SIGQUIT, SIGUSR1,  SIGUSR2,
                               SIGWINCH, SIGCONT, SIGTSTP, SIGALRM, SIGTTIN, SIGTTOU};
 
@@ -117,13 +122,23 @@ int rlimit_resource(const std::string& name) {
     return it == kNames.end() ? -1 : it->second;
 }
 
-ProcessPlan plan_of(const ContainerSpec& spec) {
-    return {spec.args,         spec.env,          spec.cwd,         spec.user,
-            spec.group_add,    spec.rlimits,      spec.capabilities, spec.no_new_privileges,
-            spec.seccomp,      spec.init};
+Status read_seccomp_program(const std::string& file, ProcessPlan& plan) {
+    if (file.empty()) return sys::ok();
+    auto program = sys::read_file(file);
+    if (!program) return program.error();
+    plan.seccomp_program = program.value();
+    return sys::ok();
 }
 
-ProcessPlan plan_of(const ExecSpec& spec) {
+Result<ProcessPlan> plan_of(const ContainerSpec& spec) {
+    ProcessPlan plan{spec.args,      spec.env,     spec.cwd,          spec.user,
+                     spec.group_add, spec.rlimits, spec.capabilities, spec.no_new_privileges,
+                     spec.seccomp,   std::nullopt, spec.init};
+    if (auto s = read_seccomp_program(spec.seccomp_program_file, plan); !s) return s.error();
+    return plan;
+}
+
+Result<ProcessPlan> plan_of(const ExecSpec& spec) {
     ProcessPlan plan;
     plan.args = spec.args;
     plan.env = spec.env;
@@ -132,6 +147,7 @@ ProcessPlan plan_of(const ExecSpec& spec) {
     plan.capabilities = spec.capabilities;
     plan.no_new_privileges = spec.no_new_privileges;
     plan.seccomp = spec.seccomp;
+    if (auto s = read_seccomp_program(spec.seccomp_program_file, plan); !s) return s.error();
     return plan;
 }
 
@@ -166,11 +182,11 @@ Error exec_process(const ProcessPlan& plan) {
         return sys::errno_error("set no_new_privs");
     // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before dropping caps.
     if (!plan.no_new_privileges)
-        if (auto s = apply_seccomp(plan.seccomp, plan.capabilities); !s) return s.error();
+        if (auto s = load_seccomp(plan); !s) return s.error();
     if (auto s = switch_user(user.value()); !s) return s.error();
     if (auto s = apply_capabilities(plan.capabilities); !s) return s.error();
     if (plan.no_new_privileges)
-        if (auto s = apply_seccomp(plan.seccomp, plan.capabilities); !s) return s.error();
+        if (auto s = load_seccomp(plan); !s) return s.error();
     if (::chdir(plan.cwd.c_str()) != 0) return sys::errno_error("chdir to cwd (\"{}\")", plan.cwd);
     auto path = find_executable(plan.args[0], env_value(env, "PATH"), is_executable);
     if (!path) return path.error();

@@ -4,6 +4,7 @@
 // working directory, limits, capabilities, seccomp, fd hygiene. Runs in a child that already
 // sees the container's filesystem as its root. Returns only on error.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,11 +23,13 @@ struct ProcessPlan {
     std::vector<std::string> capabilities;
     bool no_new_privileges = false;
     std::string seccomp = "default";
+    std::optional<std::string> seccomp_program;  ///< precompiled (read before entering the container)
     bool init = false;  ///< stay as a zombie-reaping pid 1 and run args as its child
 };
 
-ProcessPlan plan_of(const ContainerSpec& spec);
-ProcessPlan plan_of(const ExecSpec& spec);
+/// The plan for a spec; a cached seccomp program is read here, while the host's files are visible.
+Result<ProcessPlan> plan_of(const ContainerSpec& spec);
+Result<ProcessPlan> plan_of(const ExecSpec& spec);
 
 /// Makes stdio the process's 0, 1, 2 and starts a new session; with a terminal, fd 0 (a pty
 /// replica) becomes the controlling terminal.

@@ -2,13 +2,18 @@
 
 #include <seccomp.h>
 #include <sys/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 
 #include "engine/runtime/seccomp_profile.hpp"
+#include "engine/sys/unique_fd.hpp"
 #include "engine/sys/files.hpp"
 
 namespace engine::runtime {
@@ -123,7 +128,8 @@ Status add_rule(scmp_filter_ctx ctx, const SeccompRule& rule, std::uint32_t acti
     return sys::ok();
 }
 
-Status load_profile(const SeccompProfile& profile, const std::vector<std::string>& caps) {
+// The profile compiled to a classic BPF program (libseccomp's export), ready for seccomp(2).
+Result<std::string> compile_profile(const SeccompProfile& profile, const std::vector<std::string>& caps) {
     std::uint32_t default_action = scmp_action(profile.default_action, profile.default_errno);
     SeccompFilter filter;
     filter.ctx = seccomp_init(default_action);
@@ -140,10 +146,17 @@ Status load_profile(const SeccompProfile& profile, const std::vector<std::string
     for (const SeccompRule* rule : applicable_rules(profile, host_seccomp_context(caps))) {
         std::uint32_t action = scmp_action(rule->action, rule->errno_ret.value_or(profile.default_errno));
         if (action == default_action) continue;  // libseccomp refuses rules that change nothing
-        if (auto s = add_rule(filter.ctx, *rule, action); !s) return s;
+        if (auto s = add_rule(filter.ctx, *rule, action); !s) return s.error();
     }
-    if (int rc = seccomp_load(filter.ctx); rc != 0) return seccomp_error(rc, "load seccomp profile");
-    return sys::ok();
+    sys::UniqueFd out(::memfd_create("seccomp", MFD_CLOEXEC));
+    if (!out) return sys::errno_error("compile seccomp profile: memfd");
+    if (int rc = seccomp_export_bpf(filter.ctx, out.get()); rc != 0)
+        return seccomp_error(rc, "compile seccomp profile");
+    off_t size = ::lseek(out.get(), 0, SEEK_END);
+    std::string program(static_cast<size_t>(size), '\0');
+    if (::pread(out.get(), program.data(), program.size(), 0) != size)
+        return sys::errno_error("compile seccomp profile: read the program");
+    return program;
 }
 
 }  // namespace
@@ -168,11 +181,11 @@ std::vector<std::string> all_capabilities() {
     return caps;
 }
 
-// "Everything" means everything this host lets us hand on: a berth that itself runs with a
-// reduced bounding set (inside another container, say) cannot grant what it lacks.
-std::vector<std::string> grantable(const std::vector<std::string>& caps) {
+// "Everything" is what this process can hand on: a berth that itself runs with a reduced
+// bounding set (inside another container, say) cannot grant what it lacks.
+std::vector<std::string> grantable_capabilities() {
     std::vector<std::string> out;
-    for (const auto& name : caps) {
+    for (const auto& name : all_capabilities()) {
         cap_value_t value;
         if (cap_from_name(name.c_str(), &value) == 0 && cap_get_bound(value) == 1) out.push_back(name);
     }
@@ -185,7 +198,7 @@ Result<std::vector<std::string>> resolve_capabilities(const std::vector<std::str
                                                       const std::vector<std::string>& drop,
                                                       bool privileged) {
     auto all = all_capabilities();
-    if (privileged) return grantable(all);
+    if (privileged) return grantable_capabilities();
     if (add.empty() && drop.empty()) return default_capabilities();
     auto to_drop = normalize(drop, all);
     if (!to_drop) return to_drop.error();
@@ -196,7 +209,7 @@ Result<std::vector<std::string>> resolve_capabilities(const std::vector<std::str
         if (cap != "ALL" && !contains(caps, cap)) caps.push_back(cap);
     };
     if (contains(to_add.value(), "ALL")) {
-        for (const auto& cap : grantable(all))
+        for (const auto& cap : grantable_capabilities())
             if (!contains(to_drop.value(), cap)) append(cap);
     } else if (contains(to_drop.value(), "ALL")) {
         for (const auto& cap : to_add.value()) append(cap);
@@ -266,12 +279,27 @@ Status apply_capabilities(const std::vector<std::string>& caps) {
     return sys::ok();
 }
 
-Status apply_seccomp(const std::string& profile, const std::vector<std::string>& caps) {
-    if (profile == "unconfined") return sys::ok();
-    if (profile.empty() || profile == "default") return load_profile(default_seccomp_profile(), caps);
+Result<std::string> compile_seccomp(const std::string& profile, const std::vector<std::string>& caps) {
+    if (profile == "unconfined") return std::string();
+    if (profile.empty() || profile == "default") return compile_profile(default_seccomp_profile(), caps);
     auto parsed = parse_seccomp_profile(profile);
     if (!parsed) return parsed.error();
-    return load_profile(parsed.value(), caps);
+    return compile_profile(parsed.value(), caps);
+}
+
+Status load_seccomp_program(const std::string& program) {
+    if (program.empty()) return sys::ok();
+    if (program.size() % sizeof(sock_filter) != 0) return Error{EINVAL, "load seccomp program: truncated program"};
+    sock_fprog prog{static_cast<unsigned short>(program.size() / sizeof(sock_filter)),
+                    reinterpret_cast<sock_filter*>(const_cast<char*>(program.data()))};
+    if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) return sys::errno_error("load seccomp profile");
+    return sys::ok();
+}
+
+Status apply_seccomp(const std::string& profile, const std::vector<std::string>& caps) {
+    auto program = compile_seccomp(profile, caps);
+    if (!program) return program.error();
+    return load_seccomp_program(program.value());
 }
 
 }  // namespace engine::runtime

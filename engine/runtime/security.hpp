@@ -14,6 +14,9 @@ namespace engine::runtime {
 const std::vector<std::string>& default_capabilities();
 /// Every capability the running kernel knows (for --privileged and "ALL").
 std::vector<std::string> all_capabilities();
+/// The capabilities this process may grant (its bounding set): what --privileged and
+/// --cap-add ALL give.
+std::vector<std::string> grantable_capabilities();
 
 /// The final capability list: the defaults (or all when privileged), then --cap-drop, then
 /// --cap-add, with "ALL" and names with or without the CAP_ prefix, case-insensitive as Docker.
@@ -50,5 +53,10 @@ Status apply_capabilities(const std::vector<std::string>& caps);
 /// set no_new_privs by itself. Bad JSON or an unknown action is an error. --privileged
 /// containers run unconfined in Docker: the caller passes "unconfined" for them.
 Status apply_seccomp(const std::string& profile, const std::vector<std::string>& caps);
+
+/// apply_seccomp in two halves, so that the (costly) compilation can be done once and cached:
+/// the profile as a BPF program ("" for unconfined), and loading such a program.
+Result<std::string> compile_seccomp(const std::string& profile, const std::vector<std::string>& caps);
+Status load_seccomp_program(const std::string& program);
 
 }  // namespace engine::runtime
