@@ -36,6 +36,16 @@ struct ArchiveImage {
     std::vector<std::string> names;          ///< references to tag, as written in the archive
 };
 
+/// Reads one file of the archive by its archive path (for parsing; bounded in size).
+using ReadArchiveFile = std::function<Result<std::string>(const std::string& path)>;
+
+/// The images a docker-archive's manifest.json lists.
+Result<std::vector<ArchiveImage>> parse_docker_manifest(const std::string& manifest_json);
+
+/// The images an OCI layout's index.json leads to, through nested indexes (picking the
+/// platform of `options`); index and manifest blobs read through `read` are digest-checked.
+Result<std::vector<ArchiveImage>> parse_oci_layout(const ReadArchiveFile& read, const LoadOptions& options);
+
 /// Reads the archive on `fd`, stores its images and reports each docker output line
 /// ("Loaded image: busybox:latest", "Loaded image ID: sha256:…") through `print`.
 Status load_images(const ImageStore& store, int fd, const LoadOptions& options,
