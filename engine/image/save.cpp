@@ -129,11 +129,12 @@ std::vector<std::string> diff_ids(const Image& image) {
     return out;
 }
 
-ordered_json manifest_descriptor(const Image& image, size_t manifest_size) {
-    return {{"mediaType", kManifestType},
-            {"digest", image.manifest_digest},
-            {"size", manifest_size},
-            {"platform", {{"architecture", image.config.value("architecture", "")}, {"os", image.config.value("os", "")}}}};
+// In the field order of Go's ocispec.Descriptor, as docker writes it: annotations before platform.
+ordered_json manifest_descriptor(const Image& image, size_t manifest_size, const Reference* ref) {
+    ordered_json d = {{"mediaType", kManifestType}, {"digest", image.manifest_digest}, {"size", manifest_size}};
+    if (ref) d["annotations"] = {{kImageNameAnnotation, ref->full()}, {kRefNameAnnotation, ref->tag}};
+    d["platform"] = {{"architecture", image.config.value("architecture", "")}, {"os", image.config.value("os", "")}};
+    return d;
 }
 
 // Docker's manifest.json: one item per image, null RepoTags when saved by id (Go's nil slice).
@@ -154,12 +155,9 @@ struct Documents {
 Status add_documents(Documents& docs, const SaveItem& item, size_t manifest_size) {
     docs.manifest.push_back(docker_manifest_item(item));
     auto layers = diff_ids(item.image);
-    ordered_json descriptor = manifest_descriptor(item.image, manifest_size);
-    if (item.refs.empty()) docs.index["manifests"].push_back(descriptor);
+    if (item.refs.empty()) docs.index["manifests"].push_back(manifest_descriptor(item.image, manifest_size, nullptr));
     for (const auto& ref : item.refs) {
-        ordered_json named = descriptor;
-        named["annotations"] = {{kImageNameAnnotation, ref.full()}, {kRefNameAnnotation, ref.tag}};
-        docs.index["manifests"].push_back(named);
+        docs.index["manifests"].push_back(manifest_descriptor(item.image, manifest_size, &ref));
         // The legacy file named v1 layer ids, which no longer exist: docker 25 writes the top
         // layer's digest there, and so do we.
         if (!layers.empty()) docs.repositories[ref.familiar_name()][ref.tag] = digest_hex(layers.back());
