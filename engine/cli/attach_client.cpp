@@ -12,7 +12,7 @@
 #include <optional>
 #include <string>
 
-#include "engine/shim/shim.hpp"
+#include "engine/shim/frames.hpp"
 
 namespace engine::cli {
 namespace {
@@ -31,11 +31,8 @@ bool write_all(int fd, const char* data, size_t size) {
 }
 
 bool send_frame(int fd, Frame type, const std::string& payload) {
-    std::string frame(5, '\0');
-    frame[0] = static_cast<char>(type);
-    auto len = static_cast<std::uint32_t>(payload.size());
-    for (int i = 0; i < 4; ++i) frame[1 + i] = static_cast<char>((len >> (24 - 8 * i)) & 0xff);
-    return write_all(fd, (frame + payload).data(), frame.size() + payload.size());
+    std::string frame = shim::encode_frame(type, payload);
+    return write_all(fd, frame.data(), frame.size());
 }
 
 // Restores the terminal on every exit path.
@@ -62,18 +59,13 @@ void send_size(int fd) {
         send_frame(fd, Frame::kResize, std::to_string(ws.ws_row) + " " + std::to_string(ws.ws_col));
 }
 
-// Consumes complete frames from `buffer`; returns the exit code once the exit frame came.
-std::optional<int> consume_frames(std::string& buffer) {
-    while (buffer.size() >= 5) {
-        std::uint32_t len = 0;
-        for (int i = 0; i < 4; ++i) len = (len << 8) | static_cast<unsigned char>(buffer[1 + i]);
-        if (buffer.size() < 5 + len) break;
-        auto type = static_cast<Frame>(buffer[0]);
-        std::string payload = buffer.substr(5, len);
-        buffer.erase(0, 5 + len);
-        if (type == Frame::kStdout) write_all(STDOUT_FILENO, payload.data(), payload.size());
-        else if (type == Frame::kStderr) write_all(STDERR_FILENO, payload.data(), payload.size());
-        else if (type == Frame::kExit) return std::atoi(payload.c_str());
+// Writes out the complete frames received so far; returns the exit code once the exit frame came.
+std::optional<int> consume_frames(shim::FrameDecoder& decoder) {
+    while (auto frame = decoder.next()) {
+        const std::string& payload = frame->payload;
+        if (frame->type == Frame::kStdout) write_all(STDOUT_FILENO, payload.data(), payload.size());
+        else if (frame->type == Frame::kStderr) write_all(STDERR_FILENO, payload.data(), payload.size());
+        else if (frame->type == Frame::kExit) return std::atoi(payload.c_str());
     }
     return std::nullopt;
 }
@@ -102,7 +94,7 @@ int relay_attach(int attach_fd, const AttachOptions& options) {
     int signal_fd = ::signalfd(-1, &signals, SFD_CLOEXEC);
     if (options.tty) send_size(attach_fd);
     bool stdin_open = options.stdin_open;
-    std::string buffer;
+    shim::FrameDecoder decoder;
     std::optional<int> exit_code;
     char chunk[65536];
     while (!exit_code) {
@@ -118,8 +110,9 @@ int relay_attach(int attach_fd, const AttachOptions& options) {
         if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
             ssize_t n = ::read(attach_fd, chunk, sizeof chunk);
             if (n <= 0) break;
-            buffer.append(chunk, static_cast<size_t>(n));
-            exit_code = consume_frames(buffer);
+            decoder.feed(chunk, static_cast<size_t>(n));
+            exit_code = consume_frames(decoder);
+            if (decoder.failed()) break;
         }
     }
     ::close(signal_fd);

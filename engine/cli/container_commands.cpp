@@ -45,8 +45,12 @@ int run_container(const Globals& g, const CreateFlags& flags, bool detach) {
     }
     int code = relay_attach(started.value().attach.get(),
                             {flags.interactive, flags.tty, !flags.tty, started.value().pid});
+    if (flags.auto_remove) {
+        // As docker run --rm: return once the container is gone (the shim removes it).
+        for (int i = 0; i < 1000 && engine->find(id.value()); ++i) ::usleep(5000);
+        return code;
+    }
     if (auto waited = engine->wait(id.value())) code = waited.value();
-    if (flags.auto_remove) (void)engine->remove(id.value(), true);
     return code;
 }
 
@@ -58,6 +62,7 @@ void add_run(CLI::App& app, const Globals& g, Action& action) {
     cmd->add_flag("-d,--detach", *detach, "Run container in background and print container ID");
     cmd->callback([&action, &g, flags, detach, cmd] {
         flags->entrypoint_set = cmd->count("--entrypoint") > 0;
+        flags->image_and_command = {flags->image};
         for (auto& extra : cmd->remaining()) flags->image_and_command.push_back(extra);
         action = [&g, flags, detach] { return run_container(g, *flags, *detach); };
     });
@@ -69,6 +74,7 @@ void add_create(CLI::App& app, const Globals& g, Action& action) {
     add_create_flags(*cmd, *flags);
     cmd->callback([&action, &g, flags, cmd] {
         flags->entrypoint_set = cmd->count("--entrypoint") > 0;
+        flags->image_and_command = {flags->image};
         for (auto& extra : cmd->remaining()) flags->image_and_command.push_back(extra);
         action = [&g, flags] {
             auto request = to_create_request(*flags);
@@ -217,6 +223,7 @@ void add_container_commands(CLI::App& app, const Globals& g, Action& action) {
     add_all(*group, g, action);
     group->get_subcommand("ps")->alias("ls")->alias("list");
     group->get_subcommand("rm")->alias("remove");
+    void add_logs_command(CLI::App&, CLI::App&, const Globals&, Action&); add_logs_command(app, *group, g, action);
 }
 
 }  // namespace engine::cli

@@ -164,7 +164,7 @@ void add_create_flags(CLI::App& cmd, CreateFlags& f) {
     cmd.add_option("--stop-timeout", f.stop_timeout, "Timeout (in seconds) to stop a container");
     cmd.add_option("--restart", f.restart, "Restart policy to apply when a container exits");
     cmd.add_option("--cgroup-parent", f.cgroup_parent, "Optional parent cgroup for the container");
-    cmd.add_option("image", f.image_and_command, "IMAGE [COMMAND] [ARG...]")->required();
+    cmd.add_option("image", f.image, "IMAGE [COMMAND] [ARG...]")->required();
     // Everything after the image belongs to the container's command, as in docker.
     cmd.positionals_at_end(false);
     cmd.prefix_command(true);

@@ -17,7 +17,11 @@ std::string shim_binary_path() {
 }
 
 std::optional<container::Containers> open_engine(const Globals& globals) {
-    auto engine = container::Containers::open({globals.root, shim_binary_path()});
+    container::EngineOptions options{globals.root, shim_binary_path()};
+    // The engine-wide parent (dockerd's --cgroup-parent); tests give each run its own.
+    if (const char* parent = std::getenv("BERTH_CGROUP_PARENT"); parent && *parent)
+        options.cgroup_parent = parent;
+    auto engine = container::Containers::open(options);
     if (!engine) {
         report(engine.error());
         return std::nullopt;

@@ -8,13 +8,26 @@
 
 #include "engine/cli/commands.hpp"
 #include "engine/cli/engine_access.hpp"
+#include "engine/cli/format.hpp"
 #include "engine/container/filesystem_changes.hpp"
 #include "engine/container/processes.hpp"
 #include "engine/runtime/cgroup.hpp"
 
 namespace engine::cli {
 
-void print_table(const std::vector<std::vector<std::string>>& rows);
+namespace {
+
+void print_table(const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::string> lines;
+    for (const auto& row : rows) {
+        std::string line;
+        for (size_t i = 0; i < row.size(); ++i) line += (i ? "\t" : "") + row[i];
+        lines.push_back(line);
+    }
+    std::cout << align_table(lines);
+}
+
+}  // namespace
 
 namespace {
 
@@ -62,8 +75,7 @@ int run_stats(const Globals& g, const std::vector<std::string>& refs) {
     for (const auto& ref : refs) {
         auto record = engine->find(ref);
         if (!record) { code = report(record.error()); continue; }
-        std::string parent = record.value().host_config.value("CgroupParent", "");
-        auto cgroup = runtime::open_cgroup(parent.empty() ? "berth" : parent, record.value().id);
+        auto cgroup = runtime::open_cgroup(container::cgroup_parent_of(record.value()), record.value().id);
         auto before = cgroup ? cgroup->stats() : Result<runtime::CgroupStats>(Error{ENOTSUP, "no cgroup"});
         auto t0 = std::chrono::steady_clock::now();
         std::this_thread::sleep_for(std::chrono::milliseconds(500));

@@ -1,9 +1,13 @@
 // berth ps and berth inspect (containers).
+#include <algorithm>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <set>
 
 #include "engine/cli/commands.hpp"
 #include "engine/cli/engine_access.hpp"
+#include "engine/cli/format.hpp"
 #include "engine/sys/clock.hpp"
 
 namespace engine::cli {
@@ -15,6 +19,7 @@ struct PsFlags {
     bool all = false, quiet = false, no_trunc = false, latest = false;
     int last = -1;
     std::vector<std::string> filters;
+    std::string format;
 };
 
 std::string since(const std::string& rfc3339) {
@@ -35,76 +40,91 @@ std::string command_text(const container::ContainerRecord& r, bool no_trunc) {
     return "\"" + cmd + "\"";
 }
 
-// docker ps --filter: name= (substring), id= (prefix), status=, label=key[=value], exited=N.
-bool matches(const std::vector<std::string>& filters, const container::ContainerRecord& r,
-             const container::LiveState& s) {
-    for (const auto& f : filters) {
-        auto eq = f.find('=');
-        std::string key = f.substr(0, eq), value = eq == std::string::npos ? "" : f.substr(eq + 1);
+// docker ps --filter: values of one key are alternatives, different keys must all match.
+// name= (substring), id= (prefix), status=, label=key[=value], exited=N, ancestor=.
+bool matches_one(const std::string& key, const std::string& value, const container::ContainerRecord& r,
+                 const container::LiveState& s) {
+    if (key == "name") return r.name.find(value) != std::string::npos;
+    if (key == "id") return r.id.rfind(value, 0) == 0;
+    if (key == "status") return s.status == value;
+    if (key == "exited") return s.status == "exited" && std::to_string(s.exit_code) == value;
+    if (key == "ancestor") return r.config.value("Image", "") == value || r.image_id.find(value) != std::string::npos;
+    if (key == "label") {
         const json labels = r.config.value("Labels", json::object());
-        bool ok = true;
-        if (key == "name") ok = r.name.find(value) != std::string::npos;
-        else if (key == "id") ok = r.id.rfind(value, 0) == 0;
-        else if (key == "status") ok = s.status == value;
-        else if (key == "exited") ok = s.status == "exited" && std::to_string(s.exit_code) == value;
-        else if (key == "ancestor") ok = r.config.value("Image", "") == value || r.image_id.find(value) != std::string::npos;
-        else if (key == "label") {
-            auto leq = value.find('=');
-            std::string lk = value.substr(0, leq);
-            ok = labels.contains(lk) &&
-                 (leq == std::string::npos || labels[lk] == value.substr(leq + 1));
-        }
-        if (!ok) return false;
+        auto eq = value.find('=');
+        std::string name = value.substr(0, eq);
+        return labels.contains(name) && (eq == std::string::npos || labels[name] == value.substr(eq + 1));
     }
+    return false;
+}
+
+using Filters = std::map<std::string, std::vector<std::string>>;
+
+Result<Filters> parse_filters(const std::vector<std::string>& given) {
+    static const std::set<std::string> kKeys = {"name", "id", "status", "exited", "ancestor", "label"};
+    Filters filters;
+    for (const auto& f : given) {
+        auto eq = f.find('=');
+        if (eq == std::string::npos) return Error{EINVAL, fmt::format("bad format of filter (expected name=value)")};
+        std::string key = f.substr(0, eq);
+        if (!kKeys.count(key)) return Error{EINVAL, fmt::format("invalid filter '{}'", key)};
+        filters[key].push_back(f.substr(eq + 1));
+    }
+    return filters;
+}
+
+bool matches(const Filters& filters, const container::ContainerRecord& r, const container::LiveState& s) {
+    for (const auto& [key, values] : filters)
+        if (std::none_of(values.begin(), values.end(),
+                         [&](const std::string& v) { return matches_one(key, v, r, s); }))
+            return false;
     return true;
 }
 
-}  // namespace
-
-void print_table(const std::vector<std::vector<std::string>>& rows) {
-    std::vector<size_t> widths;
-    auto display = [](const std::string& s) {
-        size_t n = 0;  // count code points, not bytes ("…" is one column)
-        for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-        return n;
-    };
-    for (const auto& row : rows)
-        for (size_t i = 0; i < row.size(); ++i) {
-            if (widths.size() <= i) widths.push_back(0);
-            widths[i] = std::max(widths[i], display(row[i]));
-        }
-    for (const auto& row : rows) {
-        std::string line;
-        for (size_t i = 0; i < row.size(); ++i) {
-            line += row[i];
-            if (i + 1 < row.size()) line += std::string(widths[i] - display(row[i]) + 3, ' ');
-        }
-        std::cout << line << '\n';
-    }
+std::string labels_text(const json& labels) {
+    std::string out;
+    for (const auto& [k, v] : labels.items()) out += (out.empty() ? "" : ",") + k + "=" + v.get<std::string>();
+    return out;
 }
 
-namespace {
+// One row with the fields docker's ps templates know.
+json row_of(const container::ContainerRecord& r, const container::LiveState& s, bool no_trunc) {
+    return {{"ID", no_trunc ? r.id : r.id.substr(0, 12)},
+            {"Image", r.config.value("Image", "")},
+            {"Command", command_text(r, no_trunc)},
+            {"CreatedAt", r.created},
+            {"RunningFor", since(r.created) + " ago"},
+            {"Ports", ""},
+            {"State", s.status},
+            {"Status", status_text(s)},
+            {"Names", r.name},
+            {"Labels", labels_text(r.config.value("Labels", json::object()))},
+            {"Mounts", ""},
+            {"Networks", ""}};
+}
 
 int run_ps(const Globals& g, const PsFlags& f) {
+    auto filters = parse_filters(f.filters);
+    if (!filters) return report(filters.error());
     auto engine = open_engine(g);
     if (!engine) return 1;
-    std::vector<std::vector<std::string>> rows = {
-        {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"}};
-    int shown = 0;
+    std::vector<json> rows;
     int limit = f.latest ? 1 : f.last;
     for (const auto& r : engine->list()) {
-        if (limit >= 0 && shown >= limit) break;
+        if (limit >= 0 && static_cast<int>(rows.size()) >= limit) break;
         auto s = engine->state(r);
         if (!f.all && limit < 0 && !s.running) continue;
-        if (!matches(f.filters, r, s)) continue;
-        ++shown;
-        std::string id = f.no_trunc ? r.id : r.id.substr(0, 12);
-        if (f.quiet) { std::cout << id << '\n'; continue; }
-        rows.push_back({id, r.config.value("Image", ""), command_text(r, f.no_trunc),
-                        since(r.created) + " ago", status_text(s), "", r.name});
+        if (!matches(filters.value(), r, s)) continue;
+        rows.push_back(row_of(r, s, f.no_trunc));
     }
-    if (!f.quiet) print_table(rows);
-    return 0;
+    std::string format = f.quiet ? "{{.ID}}" : f.format;
+    static const std::map<std::string, std::string> kHeaders = {
+        {"ID", "CONTAINER ID"}, {"RunningFor", "CREATED"}, {"CreatedAt", "CREATED AT"}};
+    auto printed = print_rows(std::cout, format,
+                              "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t"
+                              "{{.Ports}}\t{{.Names}}",
+                              rows, kHeaders);
+    return printed ? 0 : report(printed.error());
 }
 
 }  // namespace
@@ -118,6 +138,7 @@ void add_ps(CLI::App& app, const Globals& g, Action& action) {
     cmd->add_flag("-l,--latest", flags->latest, "Show the latest created container (includes all states)");
     cmd->add_option("-n,--last", flags->last, "Show n last created containers (includes all states)");
     cmd->add_option("-f,--filter", flags->filters, "Filter output based on conditions provided")->allow_extra_args(false);
+    cmd->add_option("--format", flags->format, "Format output using a custom template ('table', 'json' or a Go template)");
     cmd->callback([&action, &g, flags] { action = [&g, flags] { return run_ps(g, *flags); }; });
 }
 

@@ -136,6 +136,17 @@ Status write_entry(archive* disk, archive* out, archive_entry* e, const std::str
     return sys::ok();
 }
 
+// An entry's name relative to the extraction directory: a leading "/" is dropped (as docker and
+// GNU tar do), and ".." anywhere is refused.
+Result<std::string> entry_name(const char* raw) {
+    std::string name = raw ? raw : "";
+    while (!name.empty() && name[0] == '/') name.erase(0, 1);
+    std::string rest = "/" + name + "/";
+    if (rest.find("/../") != std::string::npos)
+        return Error{EINVAL, fmt::format("refusing tar entry \"{}\": it leaves the destination", raw)};
+    return name;
+}
+
 // Tars as Docker writes them: xattrs only in the SCHILY records every tar reader knows.
 Result<WritePtr> open_tar_writer(int fd) {
     WritePtr out(archive_write_new(), archive_write_free);
@@ -182,9 +193,9 @@ Status extract_tar(int fd, const std::string& dir, bool same_owner) {
     archive_read_support_format_tar(in.get());
     archive_read_support_format_gnutar(in.get());
     archive_read_support_filter_all(in.get());
+    // Names are checked and placed under `dir` here; libarchive refuses writes through symlinks.
     int flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR |
-                ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-                ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_UNLINK;
+                ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_UNLINK;
     if (same_owner) flags |= ARCHIVE_EXTRACT_OWNER;
     archive_write_disk_set_options(disk.get(), flags);
     if (archive_read_open_fd(in.get(), fd, 64 * 1024) != ARCHIVE_OK) return archive_error(in.get(), "read tar");
@@ -193,16 +204,20 @@ Status extract_tar(int fd, const std::string& dir, bool same_owner) {
         int r = archive_read_next_header(in.get(), &entry);
         if (r == ARCHIVE_EOF) break;
         if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return archive_error(in.get(), "read tar");
-        std::string name = archive_entry_pathname(entry);
-        archive_entry_set_pathname(entry, (dir + "/" + name).c_str());
-        if (const char* link = archive_entry_hardlink(entry))
-            archive_entry_set_hardlink(entry, (dir + "/" + link).c_str());
+        auto name = entry_name(archive_entry_pathname(entry));
+        if (!name) return name.error();
+        archive_entry_set_pathname(entry, (dir + "/" + name.value()).c_str());
+        if (const char* link = archive_entry_hardlink(entry)) {
+            auto target = entry_name(link);
+            if (!target) return target.error();
+            archive_entry_set_hardlink(entry, (dir + "/" + target.value()).c_str());
+        }
         if (archive_write_header(disk.get(), entry) != ARCHIVE_OK)
-            return archive_error(disk.get(), "extract " + name);
+            return archive_error(disk.get(), "extract " + name.value());
         if (archive_entry_size(entry) > 0)
-            if (auto s = copy_data(in.get(), disk.get()); !s) return std::move(s).context(name);
+            if (auto s = copy_data(in.get(), disk.get()); !s) return std::move(s).context(name.value());
         if (archive_write_finish_entry(disk.get()) != ARCHIVE_OK)
-            return archive_error(disk.get(), "extract " + name);
+            return archive_error(disk.get(), "extract " + name.value());
     }
     if (archive_write_close(disk.get()) != ARCHIVE_OK) return archive_error(disk.get(), "finish extraction");
     return sys::ok();

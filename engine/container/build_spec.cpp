@@ -123,6 +123,7 @@ Result<runtime::ContainerSpec> build_spec(const ContainerRecord& record, const C
     spec.user = config.value("User", "");
     spec.group_add = strings(host, "GroupAdd");
     spec.init = host.value("Init", false);
+    spec.cgroup_parent = cgroup_parent_of(record);
     spec.privileged = host.value("Privileged", false);
     auto caps = runtime::resolve_capabilities(strings(host, "CapAdd"), strings(host, "CapDrop"),
                                               spec.privileged);

@@ -41,6 +41,8 @@ Result<std::string> Containers::create(const CreateRequest& request) {
     record.image_id = image.value().id;
     record.config = merge_image_config(request.config, image.value().config.value("config", json::object()));
     record.host_config = request.host_config;
+    record.cgroup_parent = record.host_config.value("CgroupParent", "");
+    if (record.cgroup_parent.empty()) record.cgroup_parent = options_.cgroup_parent;
     auto command = command_of(record.config);
     if (!command) return command.error();
     std::tie(record.path, record.args) = command.value();
@@ -99,6 +101,8 @@ Result<shim::Started> Containers::start(const std::string& ref, bool attach) {
         options.log_max_files = static_cast<unsigned>(std::atoi(log_config["max-file"].get<std::string>().c_str()));
     options.attach_stdin = record.config.value("OpenStdin", false);
     options.wait_for_attach = attach;
+    // The shim removes a --rm container once it has exited, whoever started it or is gone.
+    options.auto_remove = record.host_config.value("AutoRemove", false);
     if (record.manually_stopped || record.paused) {
         record.manually_stopped = false;
         record.paused = false;

@@ -23,6 +23,7 @@ namespace engine::container {
 struct EngineOptions {
     std::string root = "/var/lib/berth";
     std::string shim_binary;
+    std::string cgroup_parent = "berth";  ///< for containers that do not name one (docker's --cgroup-parent)
 };
 
 /// A container's docker-style State object, derived from the record and the shim.

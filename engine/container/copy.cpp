@@ -18,20 +18,21 @@ struct PathState {
     bool is_dir = false;
 };
 
-PathState state_of(const std::string& path) {
+// A copy's source is the link itself when it is one (docker cp); a destination is followed.
+PathState state_of(const std::string& path, bool follow = true) {
     struct stat st{};
-    if (::stat(path.c_str(), &st) != 0) return {};
+    if ((follow ? ::stat(path.c_str(), &st) : ::lstat(path.c_str(), &st)) != 0) return {};
     return {true, S_ISDIR(st.st_mode)};
 }
 
 // Runs `fn` in the container's root and passes back what it found about `path`.
-Result<PathState> state_in(const RootfsLocation& where, const std::string& path) {
+Result<PathState> state_in(const RootfsLocation& where, const std::string& path, bool follow) {
     PathState found;
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) return sys::errno_error("pipe");
     sys::UniqueFd read_end(fds[0]), write_end(fds[1]);
     auto status = in_container_root(where, [&] {
-        PathState s = state_of(path);
+        PathState s = state_of(path, follow);
         char bytes[2] = {static_cast<char>(s.exists), static_cast<char>(s.is_dir)};
         (void)!::write(write_end.get(), bytes, 2);
         return sys::ok();
@@ -94,7 +95,7 @@ Status copy_from_container(const Containers& engine, const std::string& ref, con
     auto where = rootfs_location(engine, ref, true);
     if (!where) return where.error();
     std::string path = container_path(src);
-    auto source = state_in(where.value(), path);
+    auto source = state_in(where.value(), path, false);
     if (!source) return source.error();
     if (!source.value().exists)
         return Error{ENOENT, fmt::format("Could not find the file {} in container {}", path, ref)};
@@ -114,14 +115,14 @@ Status copy_to_container(const Containers& engine, const std::string& ref, const
     auto where = rootfs_location(engine, ref, true);
     if (!where) return where.error();
     std::string path = container_path(dest);
-    auto target = state_in(where.value(), path);
+    auto target = state_in(where.value(), path, true);
     if (!target) return target.error();
     if (src == "-") {
         if (!target.value().is_dir)
             return Error{ENOTDIR, fmt::format("destination \"{}\" must be a directory", path)};
         return in_container_root(where.value(), [&] { return extract_tar(stream_fd, path); });
     }
-    PathState source = state_of(src);
+    PathState source = state_of(src, false);
     if (!source.exists) return Error{ENOENT, fmt::format("stat {}: no such file or directory", src)};
     auto plan = plan_copy({src, source.is_dir, path, target.value().exists, target.value().is_dir});
     if (!plan) return plan.error();

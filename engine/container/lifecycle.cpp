@@ -8,16 +8,13 @@
 
 #include "engine/container/processes.hpp"
 #include "engine/runtime/cgroup.hpp"
+#include "engine/runtime/launcher.hpp"
 
 namespace engine::container {
 namespace {
 
 constexpr int kDefaultStopTimeout = 10;
 
-std::string cgroup_parent(const ContainerRecord& record) {
-    std::string parent = record.host_config.value("CgroupParent", "");
-    return parent.empty() ? "berth" : parent;
-}
 
 }  // namespace
 
@@ -105,7 +102,7 @@ Status Containers::remove(const std::string& ref, bool force) {
         if (auto exited = shim::wait_exit(store_.dir(record.id), -1); !exited) return exited.error();
     }
     // A shim that died abnormally cannot have removed the cgroup; an empty one is removed here.
-    if (auto cgroup = runtime::open_cgroup(cgroup_parent(record), record.id)) (void)cgroup->destroy();
+    (void)runtime::destroy_cgroup(cgroup_parent_of(record), record.id);
     return store_.remove(record.id);
 }
 
@@ -119,7 +116,7 @@ Status Containers::set_paused(const std::string& ref, bool paused) {
     if (s.paused == paused)
         return Error{EINVAL, paused ? fmt::format("container {} is already paused", record.id)
                                     : fmt::format("container {} is not paused", record.id)};
-    auto cgroup = runtime::open_cgroup(cgroup_parent(record), record.id);
+    auto cgroup = runtime::open_cgroup(cgroup_parent_of(record), record.id);
     if (!cgroup) return Error{ENOTSUP, "pause: the freezer cgroup is not available"};
     if (auto frozen = cgroup->freeze(paused); !frozen) return frozen;
     record.paused = paused;
@@ -146,7 +143,7 @@ Result<std::vector<pid_t>> Containers::pids(const std::string& ref) const {
     LiveState s = state(found.value());
     if (!s.running)
         return Error{EINVAL, fmt::format("container {} is not running", found.value().id)};
-    if (auto cgroup = runtime::open_cgroup(cgroup_parent(found.value()), found.value().id))
+    if (auto cgroup = runtime::open_cgroup(cgroup_parent_of(found.value()), found.value().id))
         if (auto pids = cgroup->pids(); pids && !pids.value().empty()) return pids.value();
     return process_tree(s.pid);
 }

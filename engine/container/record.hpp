@@ -21,9 +21,15 @@ struct ContainerRecord {
     int restart_count = 0;
     bool manually_stopped = false;  ///< set by stop/kill: restart policies do not undo it
     bool paused = false;            ///< frozen by pause (meaningful while running)
+    std::string cgroup_parent;      ///< decided at create: HostConfig.CgroupParent or the engine's
 };
 
+/// The cgroup parent of a container ("berth" for records that predate the field).
+inline std::string cgroup_parent_of(const ContainerRecord& r) {
+    return r.cgroup_parent.empty() ? "berth" : r.cgroup_parent;
+}
+
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerRecord, id, name, created, image_id, path,
-    args, config, host_config, restart_count, manually_stopped, paused)
+    args, config, host_config, restart_count, manually_stopped, paused, cgroup_parent)
 
 }  // namespace engine::container

@@ -137,9 +137,11 @@ Result<Launched> launch(const ContainerSpec& spec, const Stdio& stdio) {
     return Launched{pid, spec.cgroup_parent + "/" + spec.id};
 }
 
-Status destroy_cgroup(const ContainerSpec& spec) {
-    remove_device_cgroup(spec.cgroup_parent, spec.id);
-    return open_cgroup(spec.cgroup_parent, spec.id)->destroy();
+Status destroy_cgroup(const ContainerSpec& spec) { return destroy_cgroup(spec.cgroup_parent, spec.id); }
+
+Status destroy_cgroup(const std::string& parent, const std::string& id) {
+    remove_device_cgroup(parent, id);
+    return open_cgroup(parent, id)->destroy();
 }
 
 }  // namespace engine::runtime

@@ -55,7 +55,8 @@ Result<pid_t> launch_exec_via(const std::string& helper_binary, const ExecSpec& 
 /// channel on fd 4. Returns an exit code only when it could not start the process.
 int exec_helper_main(pid_t target_pid);
 
-/// Removes the cgroup of a container that has exited (all its processes gone).
+/// Removes the cgroups of a container that has exited (all its processes gone).
 Status destroy_cgroup(const ContainerSpec& spec);
+Status destroy_cgroup(const std::string& parent, const std::string& id);
 
 }  // namespace engine::runtime

@@ -100,7 +100,14 @@ Status populate_dev(int root_fd, int console_fd) {
     if (console_fd >= 0) {
         if (::mknodat(dir.get(), "console", S_IFREG | 0600, 0) != 0)
             return sys::errno_error("create /dev/console");
-        return bind_in(root_fd, fd_path(console_fd), "/dev/console", 0, 0);
+        // By its /dev/pts path: the fd's own mount belongs to the parent's mount namespace, and
+        // mount(2) refuses (EINVAL) to bind from a mount of another namespace.
+        char tty[64];
+        if (int e = ::ttyname_r(console_fd, tty, sizeof tty); e != 0) {
+            errno = e;
+            return sys::errno_error("find the console's name");
+        }
+        return bind_in(root_fd, tty, "/dev/console", 0, 0);
     }
     return sys::ok();
 }

@@ -168,13 +168,24 @@ std::vector<std::string> all_capabilities() {
     return caps;
 }
 
+// "Everything" means everything this host lets us hand on: a berth that itself runs with a
+// reduced bounding set (inside another container, say) cannot grant what it lacks.
+std::vector<std::string> grantable(const std::vector<std::string>& caps) {
+    std::vector<std::string> out;
+    for (const auto& name : caps) {
+        cap_value_t value;
+        if (cap_from_name(name.c_str(), &value) == 0 && cap_get_bound(value) == 1) out.push_back(name);
+    }
+    return out;
+}
+
 // Docker's TweakCapabilities: privileged gets everything; "ALL" in --cap-add means everything
 // but --cap-drop; "ALL" in --cap-drop means only --cap-add; else defaults − drop + add.
 Result<std::vector<std::string>> resolve_capabilities(const std::vector<std::string>& add,
                                                       const std::vector<std::string>& drop,
                                                       bool privileged) {
     auto all = all_capabilities();
-    if (privileged) return all;
+    if (privileged) return grantable(all);
     if (add.empty() && drop.empty()) return default_capabilities();
     auto to_drop = normalize(drop, all);
     if (!to_drop) return to_drop.error();
@@ -185,7 +196,7 @@ Result<std::vector<std::string>> resolve_capabilities(const std::vector<std::str
         if (cap != "ALL" && !contains(caps, cap)) caps.push_back(cap);
     };
     if (contains(to_add.value(), "ALL")) {
-        for (const auto& cap : all)
+        for (const auto& cap : grantable(all))
             if (!contains(to_drop.value(), cap)) append(cap);
     } else if (contains(to_drop.value(), "ALL")) {
         for (const auto& cap : to_add.value()) append(cap);

@@ -17,7 +17,8 @@
 //   shim.json      ShimState, written by the shim once the process runs
 //   exit.json      ExitStatus, written by the shim when the process has exited
 //   container.log  docker's json-file lines {"log","stream","time"}; rotated .1 .. .N
-//   attach.sock    the attach socket (frames below)
+//   attach.sock    the attach socket (frames below), mode 0600; removed before exit.json appears
+//   shim.err       what went wrong in the shim after the start, when nobody reads its stderr
 
 #include <sys/types.h>
 
@@ -69,6 +70,11 @@ struct ShimOptions {
     unsigned log_max_files = 1;
     bool attach_stdin = false;          ///< keep stdin open for attach (-i)
     bool wait_for_attach = false;       ///< start the process only once `attach` is connected
+    bool auto_remove = false;           ///< remove the container directory once it has exited (--rm)
+    /// The pty's size before the program starts (docker's ConsoleSize), so that it never sees 0x0.
+    /// When 0 and wait_for_attach, start_shim takes the size of its caller's terminal (stdout).
+    unsigned short console_rows = 0;
+    unsigned short console_cols = 0;
 };
 
 /// A running shim as its starter sees it.

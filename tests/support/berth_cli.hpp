@@ -30,21 +30,27 @@ inline std::string shell_quote(const std::string& s) {
 
 class BerthCli {
 public:
-    BerthCli() : dir_("berth-cli") {}
+    BerthCli() : dir_("berth-cli"), cgroup_parent_("berth-test-" + dir_.root.filename().string()) {}
     ~BerthCli() {
         auto ids = run({"ps", "-aq", "--no-trunc"});
         std::istringstream in(ids.out);
         for (std::string id; std::getline(in, id);)
             if (!id.empty()) run({"rm", "-f", id});
         unmount_below(dir_.root.string());
+        for (const auto& hierarchy : std::filesystem::directory_iterator("/sys/fs/cgroup"))
+            ::rmdir((hierarchy.path() / cgroup_parent_).c_str());
     }
+
+    /// The cgroup parent of this run's containers (removed at the end).
+    const std::string& cgroup_parent() const { return cgroup_parent_; }
 
     std::string root() const { return (dir_.root / "root").string(); }
     const std::filesystem::path& dir() const { return dir_.root; }
 
     /// Runs `berth --root ROOT args...` with stdin from `input`; captures both streams.
     Outcome run(const std::vector<std::string>& args, const std::string& input = "") const {
-        std::string cmd = shell_quote(BERTH_BINARY) + " --root " + shell_quote(root());
+        std::string cmd = "BERTH_CGROUP_PARENT=" + shell_quote(cgroup_parent_) + " " +
+                          shell_quote(BERTH_BINARY) + " --root " + shell_quote(root());
         for (const auto& a : args) cmd += " " + shell_quote(a);
         auto in = dir_.write("stdin", input);
         cmd += " <" + shell_quote(in.string()) + " 2>" + shell_quote((dir_.root / "stderr").string());
@@ -70,6 +76,7 @@ public:
 
 private:
     TempDir dir_;
+    std::string cgroup_parent_;
 };
 
 }  // namespace test_support

@@ -58,7 +58,8 @@ TEST_CASE("image cli: the same layer imported twice is stored once", "[.root][im
     REQUIRE_ROOT();
     BerthCli berth;
     berth.import_busybox("one");
-    berth.import_busybox("two");
+    // The same tar again (a rebuilt rootfs could differ in its mtimes).
+    REQUIRE(berth.run({"import", (berth.dir() / "busybox.tar").string(), "two"}).code == 0);
     CHECK(lines(berth.run({"images", "-q"}).out).size() == 2);
     CHECK(count_entries(berth.root() + "/image/layers") == 1);
     REQUIRE(berth.run({"rmi", "one"}).code == 0);
