@@ -34,6 +34,11 @@ public:
         if (fd_) ::unlink(temp_.c_str());
     }
     Result<int> open() {
+        std::string parent = path_.find('/') == std::string::npos ? "." : path_.substr(0, path_.rfind('/') + 1);
+        struct stat st {};
+        if (::stat(parent.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+            return Error{ENOENT, fmt::format("failed to save image: invalid output path: directory \"{}\" does not exist",
+                                             parent == "/" ? parent : parent.substr(0, parent.size() - 1))};
         fd_.reset(::mkostemp(temp_.data(), O_CLOEXEC));
         if (!fd_) return sys::errno_error("failed to save image: create {}", path_);
         (void)::fchmod(fd_.get(), 0644);  // mkostemp creates 0600; docker save -o gives 0644

@@ -133,7 +133,8 @@ std::vector<std::string> diff_ids(const Image& image) {
 ordered_json manifest_descriptor(const Image& image, size_t manifest_size, const Reference* ref) {
     ordered_json d = {{"mediaType", kManifestType}, {"digest", image.manifest_digest}, {"size", manifest_size}};
     if (ref) d["annotations"] = {{kImageNameAnnotation, ref->full()}, {kRefNameAnnotation, ref->tag}};
-    d["platform"] = {{"architecture", image.config.value("architecture", "")}, {"os", image.config.value("os", "")}};
+    std::string arch = image.config.value("architecture", ""), os = image.config.value("os", "");
+    if (!arch.empty() && !os.empty()) d["platform"] = {{"architecture", arch}, {"os", os}};
     return d;
 }
 

@@ -220,12 +220,16 @@ TEST_CASE("xfer: a tag moving to the loaded image is reported as docker does", "
     CHECK(f.store.resolve("box:1").value() == id);
 }
 
-TEST_CASE("xfer: docker's symlinked duplicate layers resolve inside the archive", "[image][xfer]") {
+TEST_CASE("xfer: docker's symlinked (or hard-linked) duplicate layers resolve inside the archive", "[image][xfer]") {
     Fixture f;
     LegacyArchive archive(f.dir);
     std::string config = config_for({sha256_digest(archive.layer), sha256_digest(archive.layer)});
     json manifest = json::array({{{"Config", "c.json"}, {"RepoTags", nullptr}, {"Layers", {"aaaa/layer.tar", "bbbb/layer.tar"}}}});
     REQUIRE(f.load({tar_file("aaaa/layer.tar", archive.layer), tar_dir("bbbb"), tar_symlink("bbbb/layer.tar", "../aaaa/layer.tar"),
+                    tar_file("c.json", config), tar_file("manifest.json", manifest.dump())}));
+    CHECK(f.printed == std::vector<std::string>{"Loaded image ID: " + sha256_digest(config)});
+    f.printed.clear();
+    REQUIRE(f.load({tar_file("aaaa/layer.tar", archive.layer), image_test::tar_hardlink("bbbb/layer.tar", "aaaa/layer.tar"),
                     tar_file("c.json", config), tar_file("manifest.json", manifest.dump())}));
     CHECK(f.printed == std::vector<std::string>{"Loaded image ID: " + sha256_digest(config)});
 }
