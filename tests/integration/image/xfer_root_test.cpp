@@ -245,9 +245,12 @@ TEST_CASE("xfer: docker 20.10 loads berth's archive and berth loads docker's sav
     BerthCli source, target;
     source.import_busybox("busybox:latest");
     REQUIRE(source.run({"tag", "busybox", "berth/roundtrip:1"}).code == 0);
-    std::string id = image_id(source, "busybox");
+    // The same layer under another config: docker 20.10 saves it once and links the second copy.
+    REQUIRE(source.run({"import", "-m", "second", (source.dir() / "busybox.tar").string(), "berth/second:1"}).code == 0);
+    std::string id = image_id(source, "busybox"), second = image_id(source, "berth/second:1");
+    REQUIRE(second != id);
     std::string archive = (source.dir() / "saved.tar").string(), back = (source.dir() / "docker.tar").string();
-    REQUIRE(source.run({"save", "-o", archive, "busybox:latest", "berth/roundtrip:1"}).code == 0);
+    REQUIRE(source.run({"save", "-o", archive, "busybox:latest", "berth/roundtrip:1", "berth/second:1"}).code == 0);
 
     PrivateDockerd docker;
     std::string failure = docker.wait_ready();
@@ -259,13 +262,17 @@ TEST_CASE("xfer: docker 20.10 loads berth's archive and berth loads docker's sav
     CHECK(loaded.out.find("Loaded image: berth/roundtrip:1") != std::string::npos);
     CHECK(sh(docker.docker("image inspect -f '{{.Id}}' berth/roundtrip:1")).out == id + "\n");
 
-    auto saved = sh(docker.docker("save -o " + shell_quote(back) + " busybox:latest berth/roundtrip:1"));
+    CHECK(sh(docker.docker("image inspect -f '{{.Id}}' berth/second:1")).out == second + "\n");
+
+    auto saved = sh(docker.docker("save -o " + shell_quote(back) + " busybox:latest berth/roundtrip:1 berth/second:1"));
     INFO(saved.out);
     REQUIRE(saved.code == 0);
+    CHECK(sh("tar -tvf " + shell_quote(back) + " | grep -c '^l'").out == "1\n");  // the linked layer
     auto reloaded = berth_load(target, back);
     INFO(reloaded.out);
     REQUIRE(reloaded.code == 0);
     CHECK(image_id(target, "berth/roundtrip:1") == id);
     CHECK(image_id(target, "busybox:latest") == id);
+    CHECK(image_id(target, "berth/second:1") == second);
     require_same_tree(layer_dirs(source, id)[0], layer_dirs(target, id)[0]);
 }
