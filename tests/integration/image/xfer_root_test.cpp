@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -96,6 +97,7 @@ public:
                      "--pidfile", (d + "/dockerd.pid").c_str(), "--bridge=none", "--iptables=false",
                      "--ip6tables=false", "--ip-masq=false", "--ip-forward=false", "--storage-driver=vfs",
                      static_cast<char*>(nullptr));
+            std::fprintf(stderr, "exec dockerd: %s\n", std::strerror(errno));
             ::_exit(127);
         }
     }
