@@ -265,9 +265,12 @@ TEST_CASE("xfer: hostile archive entries are refused by name, nothing written ou
     CHECK(f.image_count() == 0);
 }
 
-TEST_CASE("xfer: oversized JSON and archives without an index are refused", "[image][xfer]") {
+TEST_CASE("xfer: oversized or deeply nested JSON and archives without an index are refused", "[image][xfer]") {
     Fixture f;
     CHECK_THAT(message_of(f.load({tar_file("manifest.json", std::string(17 << 20, ' '))})), Catch::Contains("archive file \"manifest.json\" is too large"));
+    std::string deep = std::string(200000, '[') + std::string(200000, ']');
+    CHECK_THAT(message_of(f.load({tar_file("manifest.json", deep)})), Catch::Contains("an item is not an object"));
+    CHECK_THAT(message_of(f.load({tar_file("index.json", std::string(200000, '{'))})), Catch::Contains("invalid index.json"));
     CHECK_THAT(message_of(f.load({tar_file("hello", "x")})), Catch::Contains("it has neither manifest.json nor index.json"));
     CHECK_THAT(message_of(f.load({tar_file("manifest.json", "[]")})), Catch::Contains("it lists no image"));
 }
