@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -95,6 +96,8 @@ Result<ArchiveTree> ArchiveTree::extract(int fd, const std::string& parent) {
     std::string dir = parent + "/" + kDirPrefix + "XXXXXX";
     if (!::mkdtemp(dir.data())) return sys::errno_error("create temp dir in {}", parent);
     ArchiveTree tree(dir);
+    tree.lock_.reset(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!tree.lock_ || ::flock(tree.lock_.get(), LOCK_EX) != 0) return sys::errno_error("lock {}", dir);
     ReaderPtr a(archive_read_new());
     archive_read_support_filter_all(a.get());
     archive_read_support_format_tar(a.get());
@@ -111,7 +114,7 @@ Result<ArchiveTree> ArchiveTree::extract(int fd, const std::string& parent) {
 }
 
 ArchiveTree::ArchiveTree(ArchiveTree&& other) noexcept
-    : dir_(std::exchange(other.dir_, std::string())), links_(std::move(other.links_)) {}
+    : dir_(std::exchange(other.dir_, std::string())), lock_(std::move(other.lock_)), links_(std::move(other.links_)) {}
 
 ArchiveTree::~ArchiveTree() {
     if (!dir_.empty()) (void)sys::remove_tree(dir_);
@@ -225,7 +228,10 @@ void remove_stale_archive_dirs(const std::string& parent, long min_age_s) {
         if (::time(nullptr) - st.st_mtime >= min_age_s) stale.push_back(parent + "/" + name);
     }
     ::closedir(dir);
-    for (const auto& path : stale) (void)sys::remove_tree(path);
+    for (const auto& path : stale) {
+        UniqueFd held(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (held && ::flock(held.get(), LOCK_EX | LOCK_NB) == 0) (void)sys::remove_tree(path);
+    }
 }
 
 }  // namespace engine::image

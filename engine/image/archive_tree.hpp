@@ -11,6 +11,7 @@
 #include <string>
 
 #include "engine/sys/result.hpp"
+#include "engine/sys/unique_fd.hpp"
 
 struct archive;
 struct archive_entry;
@@ -37,15 +38,17 @@ public:
     const std::string& dir() const { return dir_; }
 
 private:
-    ArchiveTree(std::string dir) : dir_(std::move(dir)) {}
+    explicit ArchiveTree(std::string dir) : dir_(std::move(dir)) {}
     Status add_entry(::archive* a, ::archive_entry* entry);
     Result<std::string> resolve(const std::string& path) const;
 
     std::string dir_;
+    sys::UniqueFd lock_;  ///< flock'd while in use: a stale-dir sweep elsewhere skips it
     std::map<std::string, std::string> links_;  ///< link name → archive path it points to
 };
 
-/// Removes extraction dirs in `parent` older than `min_age_s` (left by a crashed load).
+/// Removes extraction dirs in `parent` older than `min_age_s` that no load holds (a crashed
+/// load left them).
 void remove_stale_archive_dirs(const std::string& parent, long min_age_s);
 
 }  // namespace engine::image

@@ -1,9 +1,11 @@
 // save and load: manifest and index parsing, and hand-made (often hostile) archives.
 #include <fcntl.h>
+#include <sys/file.h>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "engine/image/archive_tree.hpp"
 #include "engine/image/digest.hpp"
 #include "engine/image/import.hpp"
 #include "engine/image/load.hpp"
@@ -352,4 +354,26 @@ TEST_CASE("xfer: save resolves names as docker, writes both layouts, and loads b
         CHECK(loaded.value().id == id);
         CHECK(slurp(loaded.value().layer_dirs[0] + "/bin/tool") == "#!/bin/sh\n");
     }
+}
+
+TEST_CASE("xfer: a crashed load's extraction dir is swept, one in use is not", "[image][xfer]") {
+    TempDir dir("berth-xfer-sweep");
+    auto parent = dir.root.string();
+    auto make_old = [&](const std::string& name) {
+        std::filesystem::create_directories(dir.root / name / "blobs");
+        auto old = std::filesystem::last_write_time(dir.root / name) - std::chrono::hours(2);
+        std::filesystem::last_write_time(dir.root / name, old);
+    };
+    make_old("load-crashed");
+    make_old("load-busy");
+    make_old("other");
+    engine::sys::UniqueFd busy(::open((dir.root / "load-busy").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    REQUIRE(::flock(busy.get(), LOCK_EX) == 0);
+    std::filesystem::create_directories(dir.root / "load-young");
+
+    remove_stale_archive_dirs(parent, 3600);
+    CHECK_FALSE(std::filesystem::exists(dir.root / "load-crashed"));
+    CHECK(std::filesystem::exists(dir.root / "load-busy"));
+    CHECK(std::filesystem::exists(dir.root / "load-young"));
+    CHECK(std::filesystem::exists(dir.root / "other"));
 }
