@@ -196,7 +196,7 @@ void add_ps(CLI::App& app, const Globals& g, Action& action);
 void add_container_inspect(CLI::App& app, const Globals& g, Action& action);
 void add_observe_commands(CLI::App& app, const Globals& g, Action& action);
 void add_exec(CLI::App& app, const Globals& g, Action& action);
-void add_copy_commands(CLI::App& app, const Globals& g, Action& action);
+void add_filesystem_commands(CLI::App& app, const Globals& g, Action& action);
 
 namespace {
 
@@ -210,7 +210,7 @@ void add_all(CLI::App& app, const Globals& g, Action& action) {
     add_container_inspect(app, g, action);
     add_observe_commands(app, g, action);
     add_exec(app, g, action);
-    add_copy_commands(app, g, action);
+    add_filesystem_commands(app, g, action);
 }
 
 }  // namespace

@@ -191,3 +191,27 @@ TEST_CASE("run -d --rm removes the container when it exits", "[.root][cli]") {
     CHECK(berth.run({"ps", "-aq"}).out == "");
     CHECK(berth.run({"inspect", id}).code == 1);
 }
+
+TEST_CASE("commit: the writable layer and changes become a new image", "[.root][cli]") {
+    REQUIRE_ROOT();
+    BerthCli berth;
+    berth.import_busybox();
+    start_sleeper(berth, "source");
+    REQUIRE(berth.run({"exec", "source", "sh", "-c", "echo kept > /etc/note; rm /etc/group"}).code == 0);
+    auto committed = berth.run({"commit", "-a", "tester", "-m", "snapshot", "-c", "CMD [\"cat\", \"/etc/note\"]",
+                                "source", "snap:v1"});
+    INFO(committed.err);
+    REQUIRE(committed.code == 0);
+    CHECK(committed.out.rfind("sha256:", 0) == 0);
+    // Still running after the pause the commit took.
+    CHECK(inspect(berth, "source")["State"]["Status"] == "running");
+    CHECK(berth.run({"run", "--rm", "snap:v1"}).out == "kept\n");
+    CHECK(in_box(berth, {}, "test -e /etc/group && echo base-untouched") == "base-untouched\n");
+    auto gone = berth.run({"run", "--rm", "snap:v1", "sh", "-c", "test -e /etc/group || echo deleted"});
+    CHECK(gone.out == "deleted\n");
+    auto image = json::parse(berth.run({"image", "inspect", "snap:v1"}).out)[0];
+    CHECK(image["RootFS"]["Layers"].size() == 2);
+    CHECK(image["Author"] == "tester");
+    CHECK(berth.run({"history", "-q", "snap:v1"}).out.find(committed.out.substr(7, 12)) == 0);
+    CHECK(berth.run({"commit", "-c", "BOGUS x", "source"}).code == 1);
+}

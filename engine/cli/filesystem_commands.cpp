@@ -1,11 +1,13 @@
-// berth export and berth cp.
+// berth export, cp and commit: a container's filesystem out to tar, files, or a new image.
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <iostream>
 #include <memory>
 
 #include "engine/cli/commands.hpp"
 #include "engine/cli/engine_access.hpp"
+#include "engine/container/commit.hpp"
 #include "engine/container/copy.hpp"
 #include "engine/sys/unique_fd.hpp"
 
@@ -51,9 +53,23 @@ int run_cp(const Globals& g, const std::string& src, const std::string& dest) {
     return done ? 0 : report(done.error());
 }
 
+int run_commit(const Globals& g, const std::vector<std::string>& args, container::CommitRequest request) {
+    if (args.size() > 1) {
+        auto ref = image::parse_reference(args[1]);
+        if (!ref) return report(ref.error());
+        request.ref = ref.value();
+    }
+    auto engine = open_engine(g);
+    if (!engine) return 1;
+    auto id = container::commit_container(*engine, args[0], request);
+    if (!id) return report(id.error());
+    std::cout << id.value() << '\n';
+    return 0;
+}
+
 }  // namespace
 
-void add_copy_commands(CLI::App& app, const Globals& g, Action& action) {
+void add_filesystem_commands(CLI::App& app, const Globals& g, Action& action) {
     auto output = std::make_shared<std::string>();
     auto ref = std::make_shared<std::string>();
     auto* exp = app.add_subcommand("export", "Export a container's filesystem as a tar archive");
@@ -66,6 +82,19 @@ void add_copy_commands(CLI::App& app, const Globals& g, Action& action) {
     cp->add_option("paths", *ends, "SRC_PATH DEST_PATH (one of them CONTAINER:PATH; - for a tar stream)")
         ->required()->expected(2);
     cp->callback([&action, &g, ends] { action = [&g, ends] { return run_cp(g, (*ends)[0], (*ends)[1]); }; });
+
+    auto request = std::make_shared<container::CommitRequest>();
+    auto args = std::make_shared<std::vector<std::string>>();
+    auto* commit = app.add_subcommand("commit", "Create a new image from a container's changes");
+    commit->add_option("-a,--author", request->author, "Author (e.g., \"John Hannibal Smith <hannibal@a-team.com>\")");
+    commit->add_option("-m,--message", request->message, "Commit message");
+    commit->add_option("-c,--change", request->changes, "Apply Dockerfile instruction to the created image")
+        ->allow_extra_args(false);
+    commit->add_flag("-p,--pause,!--no-pause", request->pause, "Pause container during commit");
+    commit->add_option("container", *args, "CONTAINER [REPOSITORY[:TAG]]")->required()->expected(1, 2);
+    commit->callback([&action, &g, request, args] {
+        action = [&g, request, args] { return run_commit(g, *args, *request); };
+    });
 }
 
 }  // namespace engine::cli
