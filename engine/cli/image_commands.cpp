@@ -295,6 +295,8 @@ void add_prune(CLI::App& app, const Globals& g, Action& action) {
 
 }  // namespace
 
+void add_transfer_commands(CLI::App& app, CLI::App& image_group, const Globals& g, Action& action);  // save, load
+
 void add_image_commands(CLI::App& app, const Globals& g, Action& action) {
     add_import(app, g, action);
     add_images(app, "images", g, action);
@@ -313,6 +315,7 @@ void add_image_commands(CLI::App& app, const Globals& g, Action& action) {
     add_history(*group, g, action);
     add_inspect(*group, g, action);
     add_prune(*group, g, action);
+    add_transfer_commands(app, *group, g, action);
 }
 
 }  // namespace engine::cli

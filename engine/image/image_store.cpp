@@ -137,6 +137,12 @@ Result<std::vector<Image>> ImageStore::list() const {
 }
 
 Result<std::string> ImageStore::add_image(const IndexLock& held, const json& config) const {
+    return add_image_bytes(held, config.dump());
+}
+
+Result<std::string> ImageStore::add_image_bytes(const IndexLock& held, const std::string& config_text) const {
+    json config = json::parse(config_text, nullptr, false);
+    if (!config.is_object()) return Error{EINVAL, "image config is not a JSON object"};
     json manifest = {{"schemaVersion", 2}, {"mediaType", kManifestType}, {"layers", json::array()}};
     for (const auto& diff_id : diff_ids_of(config)) {
         struct stat st {};
@@ -144,7 +150,6 @@ Result<std::string> ImageStore::add_image(const IndexLock& held, const json& con
             return Error{ENOENT, fmt::format("layer {} is not in the store", diff_id)};
         manifest["layers"].push_back({{"mediaType", kLayerType}, {"digest", diff_id}, {"size", st.st_size}});
     }
-    std::string config_text = config.dump();
     auto id = blobs_.put(config_text);
     if (!id) return id.error();
     manifest["config"] = {{"mediaType", kConfigType}, {"digest", id.value()}, {"size", config_text.size()}};

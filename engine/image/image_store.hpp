@@ -47,6 +47,8 @@ public:
     /// Registers an image whose layers (config.rootfs.diff_ids) are already stored: writes its
     /// config and manifest blobs. The caller holds the lock. Returns the image id.
     Result<std::string> add_image(const IndexLock& held, const nlohmann::json& config) const;
+    /// Same, keeping the config's exact bytes (a loaded image keeps the id it was saved with).
+    Result<std::string> add_image_bytes(const IndexLock& held, const std::string& config_text) const;
     /// Points `ref` (normalised) at image `id`, moving it off any other image.
     Status tag(const std::string& id, const Reference& ref) const;
     /// Removes the name `ref`; returns the id it named.
