@@ -43,12 +43,14 @@ json.dump(c, open('config.json', 'w'))
 PY
 )
 
+# crun twice: with cgroups as berth, runc and docker use them, and without any (the floor).
 commands=(
   "$berth --root $work/root run --rm bench true"
+  "crun --cgroup-manager=cgroupfs run --bundle $work/bundle bench-crun"
   "crun --cgroup-manager=disabled run --bundle $work/bundle bench-crun"
   "runc run --bundle $work/bundle bench-runc"
 )
-names=(berth crun runc)
+names=(berth crun crun-nocg runc)
 if command -v dockerd >/dev/null; then
   dockerd --data-root "$work/docker" --exec-root "$work/docker-exec" -H "unix://$work/docker.sock" \
     --pidfile "$work/docker.pid" --iptables=false --ip6tables=false --bridge=none \
@@ -66,8 +68,8 @@ import json, statistics, sys
 results = json.load(open(sys.argv[1]))["results"]
 names = sys.argv[2:]
 medians = {n: statistics.median(r["times"]) * 1000 for n, r in zip(names, results)}
-print(f"{'runtime':<8} {'median ms':>10} {'berth is':>12}")
+print(f"{'runtime':<10} {'median ms':>10} {'berth is':>12}")
 for n in names:
     ratio = medians[n] / medians["berth"]
-    print(f"{n:<8} {medians[n]:>10.2f} {ratio:>11.2f}x" + ("  (faster)" if ratio > 1 else ""))
+    print(f"{n:<10} {medians[n]:>10.2f} {ratio:>11.2f}x" + ("  (faster)" if ratio > 1 else ""))
 PY

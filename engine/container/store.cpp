@@ -100,8 +100,11 @@ Status ContainerStore::add(const ContainerRecord& record) {
 }
 
 Status ContainerStore::save(const ContainerRecord& record) const {
-    return sys::write_file_atomic(dir(record.id) + "/" + kRecordFile,
-                                  nlohmann::json(record).dump(), 0600);
+    // A --rm container is gone once it exits: it need not survive a power cut either.
+    auto durability = record.host_config.value("AutoRemove", false) ? sys::Durability::kAtomicOnly
+                                                                    : sys::Durability::kDurable;
+    return sys::write_file_atomic(dir(record.id) + "/" + kRecordFile, nlohmann::json(record).dump(),
+                                  0600, durability);
 }
 
 Status ContainerStore::rename(const std::string& id, const std::string& new_name) {

@@ -30,6 +30,11 @@
 #include "engine/sys/files.hpp"
 
 namespace engine::shim {
+
+// Runtime state is never fsynced: it only has to survive crashed processes, which the page cache
+// does; after a power cut every container is gone anyway, and a missing or torn file reads as an
+// exited container.
+constexpr auto kRuntimeState = sys::Durability::kAtomicOnly;
 namespace {
 
 // Output queued for one client beyond this is dropped: a client that does not read must never
@@ -201,14 +206,14 @@ private:
         state.pid = pid_;
         state.pid_start_time = process_start_time(pid_).value_or(0);
         state.started_at = sys::format_rfc3339_nano(sys::now_ns());
-        return sys::write_file_atomic(dir_ + "/" + kStateFile, nlohmann::json(state).dump());
+        return sys::write_file_atomic(dir_ + "/" + kStateFile, nlohmann::json(state).dump(), 0644, kRuntimeState);
     }
 
     int fail_start(const Error& error) {
         ExitStatus exit{start_failure_code(error.sys_errno), false,
                         sys::format_rfc3339_nano(sys::now_ns()), error.message};
         if (listen_) ::unlink((dir_ + "/" + kAttachSocket).c_str());
-        if (Status s = sys::write_file_atomic(dir_ + "/" + kExitFile, nlohmann::json(exit).dump()); !s)
+        if (Status s = sys::write_file_atomic(dir_ + "/" + kExitFile, nlohmann::json(exit).dump(), 0644, kRuntimeState); !s)
             note_error(s.error().message);
         std::string message = error.message;
         for (char& c : message)
@@ -476,6 +481,17 @@ private:
         }
     }
 
+    void release_container() {
+        runtime::ContainerSpec spec;
+        spec.id = id_;
+        spec.cgroup_parent = cgroup_parent_;
+        if (Status s = runtime::destroy_cgroup(spec); !s) note_error(s.error().message);
+        if (options_.auto_remove) {
+            log_.reset();
+            if (Status s = sys::remove_tree(dir_); !s) note_error(s.error().message);
+        }
+    }
+
     int finish() {
         auto log = [&](Stream stream) {
             return [&, stream](std::string_view entry) { (void)log_->write(stream, entry, sys::now_ns()); };
@@ -490,19 +506,15 @@ private:
         // Gone before exit.json appears, so that whoever sees the exit never attaches to a
         // shim on its way out.
         ::unlink((dir_ + "/" + kAttachSocket).c_str());
-        if (Status s = sys::write_file_atomic(dir_ + "/" + kExitFile, nlohmann::json(exit).dump()); !s)
+        if (Status s = sys::write_file_atomic(dir_ + "/" + kExitFile, nlohmann::json(exit).dump(), 0644, kRuntimeState); !s)
             note_error(s.error().message);
+        // A --rm container is gone before its clients hear the exit (docker run --rm returns
+        // once the container is removed); others report the exit first and clean up after.
+        if (options_.auto_remove) release_container();
         broadcast(Frame::kExit, std::to_string(exit.exit_code));
         flush_clients();
         clients_.clear();
-        runtime::ContainerSpec spec;
-        spec.id = id_;
-        spec.cgroup_parent = cgroup_parent_;
-        if (Status s = runtime::destroy_cgroup(spec); !s) note_error(s.error().message);
-        if (options_.auto_remove) {
-            log_.reset();
-            if (Status s = sys::remove_tree(dir_); !s) note_error(s.error().message);
-        }
+        if (!options_.auto_remove) release_container();
         return 0;
     }
 
