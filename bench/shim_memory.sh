@@ -54,9 +54,11 @@ if command -v dockerd >/dev/null; then
   unset DOCKER_HOST
 fi
 if command -v podman >/dev/null; then
-  p=(podman --root "$work/podman" --runroot "$work/podman-run" --cgroup-manager cgroupfs)
+  # runc: crun refuses hybrid cgroup hosts.
+  p=(podman --root "$work/podman" --runroot "$work/podman-run" --cgroup-manager cgroupfs --runtime runc)
   "${p[@]}" import "$work/bb.tar" bench:latest >/dev/null
-  for i in $(seq "$n"); do "${p[@]}" run -d --network none bench sleep 100000 >/dev/null; done
+  # podman raises nofile and nproc by default, which a host without CAP_SYS_RESOURCE refuses.
+  for i in $(seq "$n"); do "${p[@]}" run -d --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 bench sleep 100000 >/dev/null; done
   sleep 1
   pgrep -f "conmon .*$work/podman" | sum_memory | report "conmon"
 fi

@@ -15,7 +15,7 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(clang libclang-rt-14-dev skopeo zstd iproute2)
 fi
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(docker-compose hyperfine crun runc docker.io)
+  packages+=(docker-compose hyperfine crun runc docker.io podman)
 fi
 
 missing=()
