@@ -224,6 +224,17 @@ std::string align_table(const std::vector<std::string>& lines) {
     return out;
 }
 
+Status print_documents(std::ostream& out, const nlohmann::ordered_json& docs, const std::string& format) {
+    if (format.empty()) {
+        out << docs.dump(4) << '\n';
+        return sys::ok();
+    }
+    auto tmpl = GoTemplate::parse(format);
+    if (!tmpl) return tmpl.error();
+    for (const auto& doc : docs) out << tmpl.value().render(json::parse(doc.dump())) << '\n';
+    return sys::ok();
+}
+
 Status print_rows(std::ostream& out, const std::string& format, const std::string& default_table,
                   const std::vector<json>& rows, const std::map<std::string, std::string>& headers) {
     std::string f = trim(format);

@@ -53,4 +53,8 @@ Status print_rows(std::ostream& out, const std::string& format, const std::strin
                   const std::vector<nlohmann::json>& rows,
                   const std::map<std::string, std::string>& headers);
 
+/// `inspect` output: the documents as an indented JSON array, or `format` rendered once per
+/// document (docker inspect -f).
+Status print_documents(std::ostream& out, const nlohmann::ordered_json& docs, const std::string& format);
+
 }  // namespace engine::cli

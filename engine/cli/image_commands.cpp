@@ -241,13 +241,8 @@ int run_inspect(const Globals& g, const std::vector<std::string>& refs, const st
         if (!img) code = report(img.error());
         else docs.push_back(image::inspect_image(img.value()));
     }
-    if (format.empty()) {
-        std::cout << nlohmann::ordered_json(docs).dump(4) << '\n';
-        return code;
-    }
-    auto tmpl = GoTemplate::parse(format);
-    if (!tmpl) return report(tmpl.error());
-    for (const auto& doc : docs) std::cout << tmpl.value().render(json::parse(doc.dump())) << '\n';
+    if (auto printed = print_documents(std::cout, nlohmann::ordered_json(docs), format); !printed)
+        return report(printed.error());
     return code;
 }
 

@@ -8,6 +8,7 @@
 #include "engine/cli/commands.hpp"
 #include "engine/cli/engine_access.hpp"
 #include "engine/cli/format.hpp"
+#include "engine/image/views.hpp"
 #include "engine/sys/clock.hpp"
 
 namespace engine::cli {
@@ -142,24 +143,37 @@ void add_ps(CLI::App& app, const Globals& g, Action& action) {
     cmd->callback([&action, &g, flags] { action = [&g, flags] { return run_ps(g, *flags); }; });
 }
 
+namespace {
+
+// docker inspect: a container, else an image of that name ("No such object" when neither).
+int run_inspect(const Globals& g, const std::vector<std::string>& refs, const std::string& format) {
+    auto engine = open_engine(g);
+    if (!engine) return 1;
+    nlohmann::ordered_json docs = nlohmann::ordered_json::array();
+    int code = 0;
+    for (const auto& r : refs) {
+        if (auto doc = engine->inspect(r)) {
+            docs.push_back(nlohmann::ordered_json::parse(doc.value().dump()));
+        } else if (auto img = engine->images().get(r)) {
+            docs.push_back(image::inspect_image(img.value()));
+        } else {
+            code = report(Error{ENOENT, "No such object: " + r});
+        }
+    }
+    if (auto printed = print_documents(std::cout, docs, format); !printed) return report(printed.error());
+    return code;
+}
+
+}  // namespace
+
 void add_container_inspect(CLI::App& app, const Globals& g, Action& action) {
     auto refs = std::make_shared<std::vector<std::string>>();
-    auto* cmd = app.add_subcommand("inspect", "Return low-level information on containers");
-    cmd->add_option("container", *refs, "CONTAINER...")->required();
-    cmd->callback([&action, &g, refs] {
-        action = [&g, refs] {
-            auto engine = open_engine(g);
-            if (!engine) return 1;
-            json out = json::array();
-            int code = 0;
-            for (const auto& r : *refs) {
-                auto doc = engine->inspect(r);
-                if (!doc) code = report(doc.error());
-                else out.push_back(doc.value());
-            }
-            std::cout << out.dump(4) << '\n';
-            return code;
-        };
+    auto format = std::make_shared<std::string>();
+    auto* cmd = app.add_subcommand("inspect", "Return low-level information on Docker objects");
+    cmd->add_option("object", *refs, "NAME|ID...")->required();
+    cmd->add_option("-f,--format", *format, "Format output using a custom template");
+    cmd->callback([&action, &g, refs, format] {
+        action = [&g, refs, format] { return run_inspect(g, *refs, *format); };
     });
 }
 

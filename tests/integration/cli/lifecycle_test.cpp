@@ -78,3 +78,50 @@ TEST_CASE("berth ps -a tells the truth after the shim is killed", "[.root][cli]"
     CHECK(after["Status"] == "exited");
     CHECK(berth.run({"ps", "-q"}).out == "");
 }
+
+TEST_CASE("berth: a container's writable layer survives every process being killed", "[.root][cli]") {
+    REQUIRE_ROOT();
+    BerthCli berth;
+    berth.import_busybox();
+    auto id = berth.run({"run", "-d", "--name", "keeper", "busybox", "sh", "-c",
+                         "echo precious > /data.txt; sleep 1000"}).out.substr(0, 64);
+    for (int i = 0; i < 100 && berth.run({"exec", "keeper", "cat", "/data.txt"}).out != "precious\n"; ++i)
+        ::usleep(20000);
+    int pid = nlohmann::json::parse(berth.run({"inspect", id}).out)[0]["State"]["Pid"];
+    int shim = std::stoi(test_support::run_capture("cut -d' ' -f4 /proc/" + std::to_string(pid) + "/stat"));
+    ::kill(shim, SIGKILL);
+    ::kill(pid, SIGKILL);
+    for (int i = 0; i < 100 && ::kill(pid, 0) == 0; ++i) ::usleep(10000);
+    REQUIRE(berth.run({"start", "keeper"}).code == 0);
+    CHECK(berth.run({"exec", "keeper", "cat", "/data.txt"}).out == "precious\n");
+}
+
+TEST_CASE("berth stop: the stop signal, then SIGKILL after the grace period", "[.root][cli]") {
+    REQUIRE_ROOT();
+    BerthCli berth;
+    berth.import_busybox();
+    // Ignores TERM; stops on USR1 as its declared stop signal.
+    REQUIRE(berth.run({"run", "-d", "--name", "polite", "--stop-signal", "USR1", "busybox", "sh", "-c",
+                       "trap '' TERM; trap 'exit 7' USR1; while true; do sleep 0.05; done"}).code == 0);
+    REQUIRE(berth.run({"stop", "polite"}).code == 0);
+    CHECK(berth.run({"inspect", "-f", "{{.State.ExitCode}}", "polite"}).out == "7\n");
+    REQUIRE(berth.run({"run", "-d", "--name", "stubborn", "busybox", "sh", "-c",
+                       "trap '' TERM; while true; do sleep 0.05; done"}).code == 0);
+    REQUIRE(berth.run({"stop", "-t", "1", "stubborn"}).code == 0);
+    CHECK(berth.run({"inspect", "-f", "{{.State.ExitCode}}", "stubborn"}).out == "137\n");
+}
+
+TEST_CASE("berth run -it: a real terminal with its size", "[.root][cli]") {
+    REQUIRE_ROOT();
+    BerthCli berth;
+    berth.import_busybox();
+    // script(1) gives berth a terminal; stty inside reports the pty the container got.
+    std::string cmd = "BERTH_CGROUP_PARENT=" + berth.cgroup_parent() + " script -qec \"stty rows 33 cols 111; " +
+                      std::string(BERTH_BINARY) + " --root " + berth.root() +
+                      " run --rm -it busybox sh -c 'tty; stty size'\" /dev/null </dev/null";
+    auto out = test_support::run_capture(cmd);
+    INFO(out);
+    CHECK(out.find("/dev/") != std::string::npos);
+    CHECK(out.find("not a tty") == std::string::npos);
+    CHECK(out.find("33 111") != std::string::npos);
+}
