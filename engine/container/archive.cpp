@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -156,35 +157,43 @@ Result<WritePtr> open_tar_writer(int fd) {
     return out;
 }
 
-}  // namespace
-
-Status write_tar(int fd, const std::string& src, const std::string& name) {
+// Walks `root` (never following symlinks) into a tar on `fd`; `emit` writes each entry.
+// No user/group name lookups: inside a container they would load the container's NSS modules
+// into this process (CVE-2019-14271). Numeric ids only.
+Status tar_tree(int fd, const std::string& root,
+                const std::function<Status(archive* disk, archive* out, archive_entry* entry)>& emit) {
     ReadPtr disk(archive_read_disk_new(), archive_read_free);
     auto writer = open_tar_writer(fd);
     if (!writer) return writer.error();
     WritePtr out = std::move(writer.value());
-    // No user/group name lookups: inside a container they would load the container's NSS
-    // modules into this process (CVE-2019-14271). Numeric ids only.
     archive_read_disk_set_symlink_physical(disk.get());
-    if (archive_read_disk_open(disk.get(), src.c_str()) != ARCHIVE_OK)
-        return archive_error(disk.get(), "read " + src);
+    if (archive_read_disk_open(disk.get(), root.c_str()) != ARCHIVE_OK)
+        return archive_error(disk.get(), "read " + root);
     for (;;) {
-        std::unique_ptr<archive_entry, decltype(&archive_entry_free)> entry(archive_entry_new(),
-                                                                           archive_entry_free);
+        EntryPtr entry(archive_entry_new(), archive_entry_free);
         int r = archive_read_next_header2(disk.get(), entry.get());
         if (r == ARCHIVE_EOF) break;
-        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return archive_error(disk.get(), "read " + src);
+        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return archive_error(disk.get(), "read " + root);
         archive_read_disk_descend(disk.get());
-        std::string entry_name = renamed(archive_entry_pathname(entry.get()), src, name);
-        if (entry_name.empty()) continue;  // the directory itself, when only its contents go
-        archive_entry_set_pathname(entry.get(), entry_name.c_str());
-        if (archive_write_header(out.get(), entry.get()) != ARCHIVE_OK)
-            return archive_error(out.get(), "write tar entry " + entry_name);
-        if (archive_entry_size(entry.get()) > 0)
-            if (auto s = stream_data(disk.get(), out.get()); !s) return std::move(s).context(entry_name);
+        if (auto s = emit(disk.get(), out.get(), entry.get()); !s) return s;
     }
     if (archive_write_close(out.get()) != ARCHIVE_OK) return archive_error(out.get(), "finish tar");
     return sys::ok();
+}
+
+}  // namespace
+
+Status write_tar(int fd, const std::string& src, const std::string& name) {
+    return tar_tree(fd, src, [&](archive* disk, archive* out, archive_entry* entry) {
+        std::string entry_name = renamed(archive_entry_pathname(entry), src, name);
+        if (entry_name.empty()) return sys::ok();  // the directory itself, when only its contents go
+        archive_entry_set_pathname(entry, entry_name.c_str());
+        if (archive_write_header(out, entry) != ARCHIVE_OK)
+            return Status(archive_error(out, "write tar entry " + entry_name));
+        if (archive_entry_size(entry) > 0)
+            if (auto s = stream_data(disk, out); !s) return std::move(s).context(entry_name);
+        return sys::ok();
+    });
 }
 
 Status extract_tar(int fd, const std::string& dir, bool same_owner) {
@@ -237,25 +246,10 @@ Result<CopyPlan> plan_copy(const CopyEnds& e) {
 }
 
 Status write_layer_tar(int fd, const std::string& upper_dir) {
-    ReadPtr disk(archive_read_disk_new(), archive_read_free);
-    auto writer = open_tar_writer(fd);
-    if (!writer) return writer.error();
-    WritePtr out = std::move(writer.value());
-    archive_read_disk_set_symlink_physical(disk.get());
-    if (archive_read_disk_open(disk.get(), upper_dir.c_str()) != ARCHIVE_OK)
-        return archive_error(disk.get(), "read " + upper_dir);
-    for (;;) {
-        EntryPtr entry(archive_entry_new(), archive_entry_free);
-        int r = archive_read_next_header2(disk.get(), entry.get());
-        if (r == ARCHIVE_EOF) break;
-        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return archive_error(disk.get(), "read " + upper_dir);
-        archive_read_disk_descend(disk.get());
-        std::string name = relative(archive_entry_pathname(entry.get()), upper_dir);
-        if (name.empty()) continue;
-        if (auto s = write_entry(disk.get(), out.get(), entry.get(), name); !s) return s;
-    }
-    if (archive_write_close(out.get()) != ARCHIVE_OK) return archive_error(out.get(), "finish layer");
-    return sys::ok();
+    return tar_tree(fd, upper_dir, [&](archive* disk, archive* out, archive_entry* entry) {
+        std::string name = relative(archive_entry_pathname(entry), upper_dir);
+        return name.empty() ? sys::ok() : write_entry(disk, out, entry, name);
+    });
 }
 
 }  // namespace engine::container

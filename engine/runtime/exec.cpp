@@ -106,24 +106,6 @@ Result<ExecSpec> read_exec_spec(int fd) {
     return parsed.get<ExecSpec>();
 }
 
-// The helper waits for the process and ends as it did, forwarding the signals a caller sends.
-[[noreturn]] void mirror(pid_t pid) {
-    sigset_t forwarded;
-    ::sigemptyset(&forwarded);
-    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD})
-        ::sigaddset(&forwarded, sig);
-    for (;;) {
-        siginfo_t info{};
-        if (::sigwaitinfo(&forwarded, &info) < 0) continue;
-        if (info.si_signo != SIGCHLD) {
-            ::kill(pid, info.si_signo);
-            continue;
-        }
-        int status = 0;
-        if (::waitpid(pid, &status, WNOHANG) == pid)
-            ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-    }
-}
 
 }  // namespace
 
@@ -154,7 +136,8 @@ int exec_helper_main(pid_t target) {
     for (int fd = 0; fd < 3; ++fd) ::dup2(null, fd);
     if (null > 2) ::close(null);
     if (pid < 0) return 125;
-    mirror(pid);
+    // The helper ends as the process does, passing on the signals its caller sends.
+    forward_until_exit(pid, forwarded_signals());
 }
 
 Result<pid_t> launch_exec_via(const std::string& helper_binary, const ExecSpec& spec,

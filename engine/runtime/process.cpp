@@ -72,13 +72,19 @@ Status load_seccomp(const ProcessPlan& plan) {
 constexpr int kForwarded[] = {SIGTERM, SIGINT,  SIGHUP,  SIGQUIT, SIGUSR1,  SIGUSR2,
                               SIGWINCH, SIGCONT, SIGTSTP, SIGALRM, SIGTTIN, SIGTTOU};
 
-// --init: pid 1 stays behind, reaps every orphan and forwards signals to the program, exiting
-// with its status (as tini does). Written by hand: it is a few lines, and must not be a file the
+}  // namespace
+
+sigset_t forwarded_signals() {
+    sigset_t watched;
+    ::sigemptyset(&watched);
+    ::sigaddset(&watched, SIGCHLD);
+    for (int sig : kForwarded) ::sigaddset(&watched, sig);
+    return watched;
+}
+
+// As tini does. Written by hand: it is a few lines, and for --init it must not be a file the
 // container could see or replace.
-[[noreturn]] void reap_until_exit(pid_t program, const sigset_t& watched) {
-    ::prctl(PR_SET_DUMPABLE, 0);
-    for (int fd = 0; fd < 3; ++fd) ::close(fd);
-    ::close_range(3, ~0U, 0);
+void forward_until_exit(pid_t program, const sigset_t& watched) {
     for (;;) {
         siginfo_t info{};
         if (::sigwaitinfo(&watched, &info) < 0) continue;
@@ -94,16 +100,21 @@ constexpr int kForwarded[] = {SIGTERM, SIGINT,  SIGHUP,  SIGQUIT, SIGUSR1,  SIGU
     }
 }
 
+namespace {
+
+// --init: pid 1 stays behind, reaps every orphan and forwards signals to the program.
 Status fork_behind_init() {
-    sigset_t watched;
-    ::sigemptyset(&watched);
-    ::sigaddset(&watched, SIGCHLD);
-    for (int sig : kForwarded) ::sigaddset(&watched, sig);
+    sigset_t watched = forwarded_signals();
     sigset_t previous;
     ::sigprocmask(SIG_BLOCK, &watched, &previous);
     pid_t program = ::fork();
     if (program < 0) return sys::errno_error("fork the program behind --init");
-    if (program > 0) reap_until_exit(program, watched);
+    if (program > 0) {
+        ::prctl(PR_SET_DUMPABLE, 0);
+        for (int fd = 0; fd < 3; ++fd) ::close(fd);
+        ::close_range(3, ~0U, 0);
+        forward_until_exit(program, watched);
+    }
     ::sigprocmask(SIG_SETMASK, &previous, nullptr);
     return sys::ok();
 }

@@ -4,6 +4,8 @@
 // working directory, limits, capabilities, seccomp, fd hygiene. Runs in a child that already
 // sees the container's filesystem as its root. Returns only on error.
 
+#include <signal.h>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +39,13 @@ Status adopt_stdio(int in, int out, int err, bool terminal);
 
 /// Becomes the planned process (execve). Returns only the error of the step that failed.
 Error exec_process(const ProcessPlan& plan);
+
+/// The signals a parent standing in for its program passes on (tini's set), plus SIGCHLD.
+sigset_t forwarded_signals();
+
+/// Waits for `program`, passing on the signals of `watched` (blocked by the caller before it
+/// forked) and reaping any other child; exits as `program` did (128+signal when killed).
+[[noreturn]] void forward_until_exit(pid_t program, const sigset_t& watched);
 
 /// The rlimit resource for docker's --ulimit name ("nofile" → RLIMIT_NOFILE), or -1.
 int rlimit_resource(const std::string& name);
