@@ -10,10 +10,12 @@ packages=(
   busybox-static
   python3 python3-yaml
 )
-# Test-only peers: clang for the libFuzzer smoke run, docker-compose (v1) for the benchmark.
+# Test-only peers: clang for the libFuzzer smoke run; skopeo and docker.io (a private dockerd)
+# for image interoperability; zstd, iproute2 and bsdutils' script(1) for the integration tests.
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(clang libclang-rt-14-dev skopeo zstd iproute2)
+  packages+=(clang libclang-rt-14-dev skopeo zstd iproute2 docker.io bsdutils)
 fi
+# Benchmark peers: the other engines and compose, measured side by side.
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(docker-compose hyperfine crun runc docker.io podman)
 fi
