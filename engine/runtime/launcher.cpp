@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -69,13 +71,45 @@ Status set_identity(const ContainerSpec& spec) {
     return write_text("/proc/self/oom_score_adj", std::to_string(spec.oom_score_adj));
 }
 
+// The container's terminal, made after pivot_root in its own devpts: /dev/pts/0 inside, also
+// bound on /dev/console; its controlling side goes to the parent over the setup channel.
+Result<int> make_console(const Stdio& stdio, int sync_fd) {
+    sys::UniqueFd master(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!master) return sys::errno_error("open the container's /dev/ptmx");
+    char name[64];
+    if (::unlockpt(master.get()) != 0 || ::ptsname_r(master.get(), name, sizeof name) != 0)
+        return sys::errno_error("set up the console");
+    if (stdio.rows > 0 && stdio.cols > 0) {
+        winsize ws{};
+        ws.ws_row = stdio.rows;
+        ws.ws_col = stdio.cols;
+        ::ioctl(master.get(), TIOCSWINSZ, &ws);
+    }
+    int replica = ::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (replica < 0) return sys::errno_error("open {}", name);
+    int console = ::open("/dev/console", O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (console >= 0) ::close(console);
+    if (::mount(name, "/dev/console", nullptr, MS_BIND, nullptr) != 0)
+        return sys::errno_error("bind {} on /dev/console", name);
+    if (auto s = sync::send_console(sync_fd, master.get()); !s) return s.error();
+    return replica;
+}
+
 // Everything the container's first process does between the parent's go and execve.
-Error become_container(const ContainerSpec& spec, const ProcessPlan& plan, const Stdio& stdio) {
+Error become_container(const ContainerSpec& spec, const ProcessPlan& plan, const Stdio& stdio,
+                       int sync_fd) {
     if (::unshare(CLONE_NEWCGROUP) != 0) return sys::errno_error("create cgroup namespace");
     if (!spec.netns_path.empty())
         if (auto s = join_netns(spec.netns_path); !s) return s.error();
-    if (auto s = adopt_stdio(stdio.in, stdio.out, stdio.err, spec.terminal); !s) return s.error();
-    if (auto s = prepare_rootfs(spec, spec.terminal ? 0 : -1); !s) return s.error();
+    if (!stdio.console)
+        if (auto s = adopt_stdio(stdio.in, stdio.out, stdio.err, spec.terminal); !s) return s.error();
+    if (auto s = prepare_rootfs(spec, spec.terminal && !stdio.console ? 0 : -1); !s) return s.error();
+    if (stdio.console) {
+        auto console = make_console(stdio, sync_fd);
+        if (!console) return console.error();
+        if (auto s = adopt_stdio(console.value(), console.value(), console.value(), true); !s) return s.error();
+        ::close(console.value());
+    }
     if (auto s = set_identity(spec); !s) return s.error();
     if (auto s = set_sysctls(spec); !s) return s.error();
     if (auto s = apply_path_restrictions(spec); !s) return s.error();
@@ -120,7 +154,7 @@ Result<Launched> launch(const ContainerSpec& spec, const Stdio& stdio) {
     if (pid == 0) {
         channel.value().parent.reset();
         int fd = channel.value().child.get();
-        if (sync::wait_go(fd)) sync::send_error(fd, become_container(spec, plan.value(), stdio));
+        if (sync::wait_go(fd)) sync::send_error(fd, become_container(spec, plan.value(), stdio, fd));
         ::_exit(127);
     }
     channel.value().child.reset();
@@ -128,15 +162,17 @@ Result<Launched> launch(const ContainerSpec& spec, const Stdio& stdio) {
     Status started = cgroup->add(pid);
     if (started) started = restrict_devices(spec.cgroup_parent, spec.id, pid, spec.privileged);
     if (started) sync::send(fd, sync::Kind::kGo);
-    if (started) started = sync::wait_exec(fd);
+    int console = -1;
+    if (started) started = sync::wait_exec(fd, nullptr, &console);
     if (!started) {
         ::kill(pid, SIGKILL);
         reap(pid);
         (void)cgroup->destroy();
         remove_device_cgroup(spec.cgroup_parent, spec.id);
+        if (console >= 0) ::close(console);
         return started.error();
     }
-    return Launched{pid, spec.cgroup_parent + "/" + spec.id};
+    return Launched{pid, spec.cgroup_parent + "/" + spec.id, console};
 }
 
 Status destroy_cgroup(const ContainerSpec& spec) { return destroy_cgroup(spec.cgroup_parent, spec.id); }

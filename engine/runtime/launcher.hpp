@@ -22,18 +22,22 @@
 
 namespace engine::runtime {
 
-/// The fds (in the caller) that become the container process's 0, 1 and 2. With a terminal
-/// all three are the pty's replica side.
+/// The fds (in the caller) that become the container process's 0, 1 and 2, or, with `console`,
+/// a terminal made inside the container's own devpts (/dev/pts/0, bound on /dev/console, as
+/// runc does) whose controlling side comes back in Launched::console.
 struct Stdio {
     int in = -1;
     int out = -1;
     int err = -1;
+    bool console = false;
+    unsigned short rows = 0, cols = 0;  ///< the console's size before the program starts
 };
 
 /// A started container process.
 struct Launched {
     pid_t pid = -1;          ///< in the caller's pid namespace
     std::string cgroup;      ///< the cgroup path relative to each hierarchy's root
+    int console = -1;        ///< the console's controlling side (the caller owns it), or -1
 };
 
 /// Starts the container described by `spec`. Returns once the process has exec'd its program,

@@ -88,9 +88,14 @@ public:
         runtime::ContainerSpec spec;
         if (Status s = prepare(spec); !s) return fail_start(s.error());
         runtime::Stdio stdio{container_in_.get(), container_out_.get(), container_err_.get()};
+        if (terminal_) stdio = {-1, -1, -1, true, options_.console_rows, options_.console_cols};
         auto launched = runtime::launch(spec, stdio);
         if (!launched) return fail_start(launched.error());
         pid_ = launched.value().pid;
+        if (terminal_) {
+            master_.reset(launched.value().console);
+            set_nonblocking(master_.get());
+        }
         // The container holds its own ends now; ours would keep the output open after it exits.
         container_in_.reset();
         container_out_.reset();
@@ -130,25 +135,8 @@ private:
     }
 
     Status open_stdio() {
-        if (terminal_) {
-            int master = -1, replica = -1;
-            if (::openpty(&master, &replica, nullptr, nullptr, nullptr) != 0)
-                return sys::errno_error("open a pty");
-            master_.reset(master);
-            ::fcntl(master, F_SETFD, FD_CLOEXEC);
-            ::fcntl(replica, F_SETFD, FD_CLOEXEC);
-            set_nonblocking(master);
-            if (options_.console_rows > 0 && options_.console_cols > 0) {
-                winsize ws{};
-                ws.ws_row = options_.console_rows;
-                ws.ws_col = options_.console_cols;
-                ::ioctl(master, TIOCSWINSZ, &ws);
-            }
-            container_in_.reset(replica);
-            container_out_.reset(::fcntl(replica, F_DUPFD_CLOEXEC, 0));
-            container_err_.reset(::fcntl(replica, F_DUPFD_CLOEXEC, 0));
-            return sys::ok();
-        }
+        // A terminal is made by the launcher inside the container's own devpts.
+        if (terminal_) return sys::ok();
         int fds[2];
         if (::pipe2(fds, O_CLOEXEC) != 0) return sys::errno_error("create the stdout pipe");
         out_.reset(fds[0]);
