@@ -99,28 +99,31 @@ int run_exec(const Globals& g, const std::string& ref, const ExecFlags& f) {
     auto spec = exec_spec(*engine, record.value(), f);
     if (!spec) return report(spec.error());
     if (f.detach && ::fork() != 0) return 0;
-    int master = -1;
-    runtime::Stdio stdio{f.interactive ? STDIN_FILENO : ::open("/dev/null", O_RDONLY | O_CLOEXEC), STDOUT_FILENO, STDERR_FILENO};
+    int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    runtime::Stdio stdio{f.interactive ? STDIN_FILENO : null, STDOUT_FILENO, STDERR_FILENO};
     if (f.tty) {
-        master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0)
-            return report(sys::errno_error("allocate a pseudo-terminal"));
-        int replica = ::open(::ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
-        stdio = {replica, replica, replica};
+        // The terminal itself is made in the container's devpts, at our terminal's size.
+        stdio = {null, null, null};
+        winsize ws{};
+        if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
+            spec.value().console_rows = ws.ws_row;
+            spec.value().console_cols = ws.ws_col;
+        }
     }
     auto helper = engine->shim_binary();
     if (!helper) return report(helper.error());
-    auto pid = runtime::launch_exec_via(helper.value(), spec.value(), state.pid, stdio);
-    if (!pid) {
-        report(pid.error());
-        return pid.error().sys_errno == ENOENT ? 127 : pid.error().sys_errno == EACCES ? 126 : 125;
+    auto started = runtime::launch_exec_via(helper.value(), spec.value(), state.pid, stdio);
+    if (!started) {
+        report(started.error());
+        return started.error().sys_errno == ENOENT ? 127 : started.error().sys_errno == EACCES ? 126 : 125;
     }
+    pid_t pid = started.value().pid;
     if (f.tty) {
-        ::close(stdio.in);
-        relay_pty(master, pid.value());
+        relay_pty(started.value().console, pid);
+        ::close(started.value().console);
     }
     int status = 0;
-    while (::waitpid(pid.value(), &status, 0) < 0 && errno == EINTR) {}
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     return exit_code_of(status);
 }
 

@@ -113,9 +113,11 @@ struct ExecSpec {
     bool no_new_privileges = false;
     std::string seccomp = "default";
     std::string seccomp_program_file;
+    unsigned short console_rows = 0, console_cols = 0;  ///< the terminal's size at the start
 };
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ExecSpec, args, env, cwd, user, terminal,
-    privileged, capabilities, no_new_privileges, seccomp, seccomp_program_file)
+    privileged, capabilities, no_new_privileges, seccomp, seccomp_program_file, console_rows,
+    console_cols)
 
 }  // namespace engine::runtime

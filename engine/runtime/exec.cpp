@@ -118,6 +118,16 @@ int exec_helper_main(pid_t target) {
         sync::send_error(kSyncFd, entered.error());
         return 125;
     }
+    // A terminal comes from the container's own devpts; its controlling side goes to the caller.
+    if (spec.value().terminal) {
+        auto pty = open_pty(spec.value().console_rows, spec.value().console_cols);
+        Status passed = pty ? sync::send_console(kSyncFd, pty.value().master.get()) : Status(pty.error());
+        if (!passed) {
+            sync::send_error(kSyncFd, passed.error());
+            return 125;
+        }
+        for (int fd = 0; fd < 3; ++fd) ::dup2(pty.value().replica.get(), fd);
+    }
     sigset_t all;
     ::sigfillset(&all);
     sigset_t previous;
@@ -140,8 +150,8 @@ int exec_helper_main(pid_t target) {
     forward_until_exit(pid, forwarded_signals());
 }
 
-Result<pid_t> launch_exec_via(const std::string& helper_binary, const ExecSpec& spec,
-                              pid_t target_pid, const Stdio& stdio) {
+Result<ExecStarted> launch_exec_via(const std::string& helper_binary, const ExecSpec& spec,
+                                    pid_t target_pid, const Stdio& stdio) {
     int spec_pipe[2], channel[2];
     if (::pipe2(spec_pipe, O_CLOEXEC) != 0) return sys::errno_error("create the exec spec pipe");
     sys::UniqueFd spec_read(spec_pipe[0]), spec_write(spec_pipe[1]);
@@ -166,13 +176,15 @@ Result<pid_t> launch_exec_via(const std::string& helper_binary, const ExecSpec& 
     std::string text = nlohmann::json(spec).dump();
     (void)!::write(spec_write.get(), text.data(), text.size());
     spec_write.reset();
-    Status started = sync::wait_exec(parent.get());
+    int console = -1;
+    Status started = sync::wait_exec(parent.get(), nullptr, &console);
     if (!started) {
         while (::waitpid(helper, nullptr, 0) < 0 && errno == EINTR) {
         }
+        if (console >= 0) ::close(console);
         return started.error();
     }
-    return helper;
+    return ExecStarted{helper, console};
 }
 
 Result<pid_t> launch_exec(const ExecSpec& spec, pid_t target_pid, const Stdio& stdio) {

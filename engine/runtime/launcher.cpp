@@ -74,25 +74,14 @@ Status set_identity(const ContainerSpec& spec) {
 // The container's terminal, made after pivot_root in its own devpts: /dev/pts/0 inside, also
 // bound on /dev/console; its controlling side goes to the parent over the setup channel.
 Result<int> make_console(const Stdio& stdio, int sync_fd) {
-    sys::UniqueFd master(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
-    if (!master) return sys::errno_error("open the container's /dev/ptmx");
-    char name[64];
-    if (::unlockpt(master.get()) != 0 || ::ptsname_r(master.get(), name, sizeof name) != 0)
-        return sys::errno_error("set up the console");
-    if (stdio.rows > 0 && stdio.cols > 0) {
-        winsize ws{};
-        ws.ws_row = stdio.rows;
-        ws.ws_col = stdio.cols;
-        ::ioctl(master.get(), TIOCSWINSZ, &ws);
-    }
-    int replica = ::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (replica < 0) return sys::errno_error("open {}", name);
+    auto pty = open_pty(stdio.rows, stdio.cols);
+    if (!pty) return pty.error();
     int console = ::open("/dev/console", O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (console >= 0) ::close(console);
-    if (::mount(name, "/dev/console", nullptr, MS_BIND, nullptr) != 0)
-        return sys::errno_error("bind {} on /dev/console", name);
-    if (auto s = sync::send_console(sync_fd, master.get()); !s) return s.error();
-    return replica;
+    if (::mount(pty.value().name.c_str(), "/dev/console", nullptr, MS_BIND, nullptr) != 0)
+        return sys::errno_error("bind {} on /dev/console", pty.value().name);
+    if (auto s = sync::send_console(sync_fd, pty.value().master.get()); !s) return s.error();
+    return pty.value().replica.release();
 }
 
 // Everything the container's first process does between the parent's go and execve.

@@ -51,9 +51,14 @@ Result<pid_t> launch_exec(const ExecSpec& spec, pid_t target_pid, const Stdio& s
 /// launch_exec run by `helper_binary` (berth-shim, from its read-only mount) rather than by the
 /// caller's own binary, so that nothing entering the container is a writable host file. Returns
 /// the helper's pid: a child of the caller that exits as the process does (128+signal when
-/// killed) and forwards the signals it gets to it.
-Result<pid_t> launch_exec_via(const std::string& helper_binary, const ExecSpec& spec,
-                              pid_t target_pid, const Stdio& stdio);
+/// killed) and forwards the signals it gets to it. With spec.terminal the process's terminal is
+/// made in the container's devpts and `stdio` is only where the helper's own stdio points.
+struct ExecStarted {
+    pid_t pid = -1;    ///< the helper
+    int console = -1;  ///< with spec.terminal: the controlling side of the process's pty
+};
+Result<ExecStarted> launch_exec_via(const std::string& helper_binary, const ExecSpec& spec,
+                                    pid_t target_pid, const Stdio& stdio);
 
 /// The helper's side (`berth-shim exec PID`): stdio on 0-2, the ExecSpec JSON on fd 3, the setup
 /// channel on fd 4. Returns an exit code only when it could not start the process.

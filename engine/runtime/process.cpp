@@ -162,6 +162,25 @@ Result<ProcessPlan> plan_of(const ExecSpec& spec) {
     return plan;
 }
 
+Result<Pty> open_pty(unsigned short rows, unsigned short cols) {
+    Pty pty;
+    pty.master.reset(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!pty.master) return sys::errno_error("open /dev/ptmx");
+    char name[64];
+    if (::unlockpt(pty.master.get()) != 0 || ::ptsname_r(pty.master.get(), name, sizeof name) != 0)
+        return sys::errno_error("set up a pty");
+    pty.name = name;
+    if (rows > 0 && cols > 0) {
+        winsize ws{};
+        ws.ws_row = rows;
+        ws.ws_col = cols;
+        ::ioctl(pty.master.get(), TIOCSWINSZ, &ws);
+    }
+    pty.replica.reset(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!pty.replica) return sys::errno_error("open {}", pty.name);
+    return pty;
+}
+
 Status adopt_stdio(int in, int out, int err, bool terminal) {
     // Move all three above 2 first so that no dup2 overwrites a source still needed.
     int fds[3] = {in, out, err};

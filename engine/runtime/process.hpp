@@ -12,6 +12,7 @@
 
 #include "engine/runtime/container_spec.hpp"
 #include "engine/sys/result.hpp"
+#include "engine/sys/unique_fd.hpp"
 
 namespace engine::runtime {
 
@@ -36,6 +37,14 @@ Result<ProcessPlan> plan_of(const ExecSpec& spec);
 /// Makes stdio the process's 0, 1, 2 and starts a new session; with a terminal, fd 0 (a pty
 /// replica) becomes the controlling terminal.
 Status adopt_stdio(int in, int out, int err, bool terminal);
+
+/// A pty from the devpts behind "/dev/ptmx" as this process sees it (the container's, once in
+/// its mount namespace), sized when rows and cols are given; the replica is opened too.
+struct Pty {
+    sys::UniqueFd master, replica;
+    std::string name;  ///< the replica's path, /dev/pts/N
+};
+Result<Pty> open_pty(unsigned short rows, unsigned short cols);
 
 /// Becomes the planned process (execve). Returns only the error of the step that failed.
 Error exec_process(const ProcessPlan& plan);

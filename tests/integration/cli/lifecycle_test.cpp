@@ -125,3 +125,18 @@ TEST_CASE("berth run -it: a real terminal with its size", "[.root][cli]") {
     CHECK(out.find("/dev/pts/0") != std::string::npos);
     CHECK(out.find("33 111") != std::string::npos);
 }
+
+TEST_CASE("berth exec -it: the terminal is the container's own", "[.root][cli]") {
+    REQUIRE_ROOT();
+    BerthCli berth;
+    berth.import_busybox();
+    REQUIRE(berth.run({"run", "-d", "--name", "host", "busybox", "sleep", "1000"}).code == 0);
+    std::string cmd = "BERTH_CGROUP_PARENT=" + berth.cgroup_parent() + " script -qec \"stty rows 21 cols 77; " +
+                      std::string(BERTH_BINARY) + " --root " + berth.root() +
+                      " exec -it host sh -c 'tty; stty size; exit 3'; echo code=\\$?\" /dev/null </dev/null";
+    auto out = test_support::run_capture(cmd);
+    INFO(out);
+    CHECK(out.find("/dev/pts/0") != std::string::npos);
+    CHECK(out.find("21 77") != std::string::npos);
+    CHECK(out.find("code=3") != std::string::npos);
+}
