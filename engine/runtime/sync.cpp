@@ -20,15 +20,27 @@ void send_error(int fd, const Error& error) {
     send(fd, Kind::kError, std::to_string(error.sys_errno) + " " + error.message);
 }
 
-Status send_console(int fd, int passed) {
-    char kind = static_cast<char>(Kind::kConsole);
-    iovec iov{&kind, 1};
+namespace {
+
+// Room for one passed fd beside one buffer.
+struct FdMessage {
+    iovec iov;
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
     msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
+    FdMessage(void* data, size_t size) : iov{data, size} {
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+    }
+};
+
+}  // namespace
+
+Status send_console(int fd, int passed) {
+    char kind = static_cast<char>(Kind::kConsole);
+    FdMessage m(&kind, 1);
+    msghdr& msg = m.msg;
     cmsghdr* c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
@@ -42,13 +54,8 @@ namespace {
 
 // One record; a passed fd (close-on-exec) goes to `*passed`.
 ssize_t receive(int fd, char* buf, size_t size, int* passed = nullptr) {
-    iovec iov{buf, size};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
+    FdMessage m(buf, size);
+    msghdr& msg = m.msg;
     ssize_t n;
     do n = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
     while (n < 0 && errno == EINTR);
