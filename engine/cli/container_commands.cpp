@@ -10,6 +10,7 @@
 #include "engine/cli/attach_client.hpp"
 #include "engine/cli/create_flags.hpp"
 #include "engine/cli/engine_access.hpp"
+#include "engine/runtime/cgroup.hpp"
 
 namespace engine::cli {
 namespace {
@@ -27,6 +28,7 @@ int start_failure_code(const Error& e) {
 }
 
 int run_container(const Globals& g, const CreateFlags& flags, bool detach) {
+    runtime::prewarm_cgroup_moves();
     auto request = to_create_request(flags);
     if (!request) { report(request.error()); return kRunFailed; }
     auto engine = open_engine(g);
@@ -97,6 +99,7 @@ void add_start(CLI::App& app, const Globals& g, Action& action) {
     cmd->add_option("container", *refs, "CONTAINER...")->required();
     cmd->callback([&action, &g, refs, attach] {
         action = [&g, refs, attach]() -> int {
+            runtime::prewarm_cgroup_moves();
             auto engine = open_engine(g);
             if (!engine) return 1;
             if (*attach && refs->size() == 1) {
