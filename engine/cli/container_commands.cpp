@@ -10,6 +10,7 @@
 #include "engine/cli/attach_client.hpp"
 #include "engine/cli/create_flags.hpp"
 #include "engine/cli/engine_access.hpp"
+#include "engine/runtime/cgroup.hpp"
 
 namespace engine::cli {
 namespace {
@@ -27,6 +28,7 @@ int start_failure_code(const Error& e) {
 }
 
 int run_container(const Globals& g, const CreateFlags& flags, bool detach) {
+    runtime::prewarm_cgroup_moves();
     auto request = to_create_request(flags);
     if (!request) { report(request.error()); return kRunFailed; }
     auto engine = open_engine(g);
@@ -97,6 +99,7 @@ void add_start(CLI::App& app, const Globals& g, Action& action) {
     cmd->add_option("container", *refs, "CONTAINER...")->required();
     cmd->callback([&action, &g, refs, attach] {
         action = [&g, refs, attach]() -> int {
+            runtime::prewarm_cgroup_moves();
             auto engine = open_engine(g);
             if (!engine) return 1;
             if (*attach && refs->size() == 1) {
@@ -215,15 +218,21 @@ void add_all(CLI::App& app, const Globals& g, Action& action) {
 
 }  // namespace
 
-void add_container_commands(CLI::App& app, const Globals& g, Action& action) {
-    add_all(app, g, action);
-    // `berth container ls|rm|...`, docker's management-command spelling of the same commands.
-    auto* group = app.add_subcommand("container", "Manage containers");
-    group->require_subcommand(1);
-    add_all(*group, g, action);
-    group->get_subcommand("ps")->alias("ls")->alias("list");
-    group->get_subcommand("rm")->alias("remove");
-    void add_logs_command(CLI::App&, CLI::App&, const Globals&, Action&); add_logs_command(app, *group, g, action);
+void add_container_commands(CLI::App& app, const Globals& g, Action& action, Parts parts) {
+    // What a part leaves out is registered on a scratch app, whose callbacks never run.
+    CLI::App scratch_top, scratch_group;
+    CLI::App* top = parts == Parts::kGroup ? &scratch_top : &app;
+    CLI::App* group = &scratch_group;
+    if (parts != Parts::kGroup) add_all(app, g, action);
+    if (parts != Parts::kTopLevel) {
+        // `berth container ls|rm|...`, docker's management-command spelling of the same commands.
+        group = app.add_subcommand("container", "Manage containers");
+        group->require_subcommand(1);
+        add_all(*group, g, action);
+        group->get_subcommand("ps")->alias("ls")->alias("list");
+        group->get_subcommand("rm")->alias("remove");
+    }
+    void add_logs_command(CLI::App&, CLI::App&, const Globals&, Action&); add_logs_command(*top, *group, g, action);
 }
 
 }  // namespace engine::cli

@@ -292,12 +292,20 @@ void add_prune(CLI::App& app, const Globals& g, Action& action) {
 
 void add_transfer_commands(CLI::App& app, CLI::App& image_group, const Globals& g, Action& action);  // save, load
 
-void add_image_commands(CLI::App& app, const Globals& g, Action& action) {
-    add_import(app, g, action);
-    add_images(app, "images", g, action);
-    add_tag(app, g, action);
-    add_rmi(app, "rmi", g, action);
-    add_history(app, g, action);
+void add_image_commands(CLI::App& app, const Globals& g, Action& action, Parts parts) {
+    // What a part leaves out is registered on a scratch app, whose callbacks never run.
+    CLI::App scratch_top, scratch_group;
+    if (parts != Parts::kGroup) {
+        add_import(app, g, action);
+        add_images(app, "images", g, action);
+        add_tag(app, g, action);
+        add_rmi(app, "rmi", g, action);
+        add_history(app, g, action);
+    }
+    if (parts == Parts::kTopLevel) {
+        add_transfer_commands(app, scratch_group, g, action);
+        return;
+    }
     // `berth image ls|rm|...`, docker's management-command spelling of the same commands.
     auto* group = app.add_subcommand("image", "Manage images");
     group->require_subcommand(1);
@@ -310,7 +318,7 @@ void add_image_commands(CLI::App& app, const Globals& g, Action& action) {
     add_history(*group, g, action);
     add_inspect(*group, g, action);
     add_prune(*group, g, action);
-    add_transfer_commands(app, *group, g, action);
+    add_transfer_commands(parts == Parts::kGroup ? scratch_top : app, *group, g, action);
 }
 
 }  // namespace engine::cli

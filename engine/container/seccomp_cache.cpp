@@ -18,6 +18,7 @@ std::string cache_key(const std::string& profile, const std::vector<std::string>
     std::string key = profile + '\0' + u.release + '\0' + u.machine + '\0' +
                       std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro);
     for (const auto& cap : caps) key += '\0' + cap;
+    key += std::string("\0binary-tree", 12);  // the layout compile_seccomp asks libseccomp for
     image::Sha256 hash;
     hash.update(key.data(), key.size());
     return hash.digest().substr(7);

@@ -7,10 +7,12 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <ctime>
 #include <string_view>
+#include <thread>
 
 #include "engine/sys/files.hpp"
 #include "engine/sys/unique_fd.hpp"
@@ -436,6 +438,36 @@ private:
 };
 
 }  // namespace
+
+void prewarm_cgroup_moves(const std::string& mount_root) {
+    // /proc/self/cgroup lines are "<id>:<controllers>:<path>"; "" controllers is cgroup2, mounted
+    // at the root (v2) or at unified/ (hybrid). Any one hierarchy will do: the lock is global.
+    auto table = sys::read_file("/proc/self/cgroup");
+    if (!table) return;
+    std::vector<std::string> candidates;
+    std::string_view rest = table.value();
+    while (!rest.empty()) {
+        auto line = rest.substr(0, rest.find('\n'));
+        rest.remove_prefix(std::min(rest.size(), line.size() + 1));
+        auto first = line.find(':'), second = line.find(':', first + 1);
+        if (first == std::string_view::npos || second == std::string_view::npos) continue;
+        std::string controllers(line.substr(first + 1, second - first - 1));
+        std::string path(line.substr(second + 1));
+        if (controllers.empty()) {
+            candidates.push_back(mount_root + path + "/cgroup.procs");
+            candidates.push_back(mount_root + "/unified" + path + "/cgroup.procs");
+        } else if (controllers.find('=') == std::string::npos) {
+            candidates.push_back(mount_root + "/" + controllers + path + "/cgroup.procs");
+        }
+    }
+    std::thread([candidates = std::move(candidates), pid = std::to_string(::getpid())] {
+        for (const auto& path : candidates) {
+            sys::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+            if (fd && ::write(fd.get(), pid.data(), pid.size()) == static_cast<ssize_t>(pid.size()))
+                return;
+        }
+    }).detach();
+}
 
 int detect_cgroup_version(const std::string& mount_root) {
     struct statfs fs {};

@@ -42,6 +42,14 @@ public:
     virtual Status destroy() = 0;
 };
 
+/// Starts, on a detached thread, a move of the calling process into the cgroup it is already in.
+/// The first cgroup.procs write after a quiet spell waits for an RCU grace period (the kernel's
+/// cgroup_threadgroup_rwsem switching to writer mode, ~10 ms) and writes within about one grace
+/// period after it do not: called as soon as a container is about to start, the wait overlaps
+/// the work before the container's own move into its cgroup. Best effort; a no-op move changes
+/// nothing.
+void prewarm_cgroup_moves(const std::string& mount_root = "/sys/fs/cgroup");
+
 /// The cgroup version the host mounts at `mount_root`: 2 when it is a unified cgroup2 mount,
 /// else 1.
 int detect_cgroup_version(const std::string& mount_root = "/sys/fs/cgroup");

@@ -84,15 +84,22 @@ Result<int> make_console(const Stdio& stdio, int sync_fd) {
     return pty.value().replica.release();
 }
 
-// Everything the container's first process does between the parent's go and execve.
-Error become_container(const ContainerSpec& spec, const ProcessPlan& plan, const Stdio& stdio,
-                       int sync_fd) {
-    if (::unshare(CLONE_NEWCGROUP) != 0) return sys::errno_error("create cgroup namespace");
+// The container's first process, before the parent's go: what does not depend on its cgroups
+// runs while the parent moves it into them, as that move can wait for an RCU grace period (the
+// first cgroup v1 cgroup.procs write after a quiet spell, ~10 ms). Returns the new root.
+Result<sys::UniqueFd> setup_before_cgroups(const ContainerSpec& spec, const Stdio& stdio) {
     if (!spec.netns_path.empty())
         if (auto s = join_netns(spec.netns_path); !s) return s.error();
     if (!stdio.console)
         if (auto s = adopt_stdio(stdio.in, stdio.out, stdio.err, spec.terminal); !s) return s.error();
-    if (auto s = prepare_rootfs(spec, spec.terminal && !stdio.console ? 0 : -1); !s) return s.error();
+    return prepare_rootfs_early(spec, spec.terminal && !stdio.console ? 0 : -1);
+}
+
+// After the go, in its cgroups: the cgroup namespace (rooted at them), then up to execve.
+Error become_container(const ContainerSpec& spec, const ProcessPlan& plan, const Stdio& stdio,
+                       int root_fd, int sync_fd) {
+    if (::unshare(CLONE_NEWCGROUP) != 0) return sys::errno_error("create cgroup namespace");
+    if (auto s = finish_rootfs(spec, root_fd); !s) return s.error();
     if (stdio.console) {
         auto console = make_console(stdio, sync_fd);
         if (!console) return console.error();
@@ -143,7 +150,11 @@ Result<Launched> launch(const ContainerSpec& spec, const Stdio& stdio) {
     if (pid == 0) {
         channel.value().parent.reset();
         int fd = channel.value().child.get();
-        if (sync::wait_go(fd)) sync::send_error(fd, become_container(spec, plan.value(), stdio, fd));
+        auto root = setup_before_cgroups(spec, stdio);
+        // A failure waits for the go too: the parent is still moving this (live) process.
+        if (sync::wait_go(fd))
+            sync::send_error(fd, root ? become_container(spec, plan.value(), stdio, root.value().get(), fd)
+                                      : root.error());
         ::_exit(127);
     }
     channel.value().child.reset();

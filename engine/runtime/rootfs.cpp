@@ -164,6 +164,7 @@ Status mount_cgroups(int root_fd) {
     return sys::ok();
 }
 
+// /proc, /dev and /sys: nothing here depends on the process's cgroups.
 Status mount_standard(const ContainerSpec& spec, int root_fd, int console_fd) {
     if (auto s = mount_in(root_fd, "proc", "/proc", "proc", kSafe); !s) return s;
     if (auto s = mount_in(root_fd, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
@@ -173,12 +174,8 @@ Status mount_standard(const ContainerSpec& spec, int root_fd, int console_fd) {
     if (auto s = populate_dev(root_fd, console_fd); !s) return s;
     // sysfs shows the network namespace that mounts it: the host's one only with host networking,
     // where Docker binds the host's /sys instead.
-    if (spec.host_network) {
-        if (auto s = bind_in(root_fd, "/sys", "/sys", MS_REC | MS_RDONLY | kSafe, 0); !s) return s;
-        return sys::ok();
-    }
-    if (auto s = mount_in(root_fd, "sysfs", "/sys", "sysfs", kSafe | MS_RDONLY); !s) return s;
-    return mount_cgroups(root_fd);
+    if (spec.host_network) return bind_in(root_fd, "/sys", "/sys", MS_REC | MS_RDONLY | kSafe, 0);
+    return mount_in(root_fd, "sysfs", "/sys", "sysfs", kSafe | MS_RDONLY);
 }
 
 Status mount_extra(const ContainerSpec& spec, int root_fd) {
@@ -293,16 +290,29 @@ Result<sys::UniqueFd> open_in_root(int root_fd, const std::string& path, bool as
     return Error{EINVAL, "unreachable"};  // the loop returns on its last component
 }
 
-Status prepare_rootfs(const ContainerSpec& spec, int console_fd) {
-    if (auto s = mount_root(spec); !s) return s;
+Result<sys::UniqueFd> prepare_rootfs_early(const ContainerSpec& spec, int console_fd) {
+    if (auto s = mount_root(spec); !s) return s.error();
     sys::UniqueFd root(::open(spec.rootfs_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) return sys::errno_error("open {}", spec.rootfs_dir);
-    if (auto s = mount_standard(spec, root.get(), console_fd); !s) return s;
-    if (auto s = mount_extra(spec, root.get()); !s) return s;
+    if (auto s = mount_standard(spec, root.get(), console_fd); !s) return s.error();
+    return root;
+}
+
+Status finish_rootfs(const ContainerSpec& spec, int root_fd) {
+    // The host's /sys binding already carries the host's cgroup mounts.
+    if (!spec.host_network)
+        if (auto s = mount_cgroups(root_fd); !s) return s;
+    if (auto s = mount_extra(spec, root_fd); !s) return s;
     if (spec.readonly_rootfs &&
         ::mount(nullptr, spec.rootfs_dir.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0)
         return sys::errno_error("make the root filesystem read-only");
     return pivot_into(spec.rootfs_dir);
+}
+
+Status prepare_rootfs(const ContainerSpec& spec, int console_fd) {
+    auto root = prepare_rootfs_early(spec, console_fd);
+    if (!root) return root.error();
+    return finish_rootfs(spec, root.value().get());
 }
 
 Status apply_path_restrictions(const ContainerSpec& spec) {

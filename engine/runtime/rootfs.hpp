@@ -39,6 +39,12 @@ std::map<std::string, std::string> cgroup_hierarchies();
 /// `console_fd` (a pty replica, or -1) becomes /dev/console.
 Status prepare_rootfs(const ContainerSpec& spec, int console_fd);
 
+/// prepare_rootfs in two steps, so that the first can run while the parent moves the process
+/// into its cgroups: the root, /proc, /dev and /sys (returns the root, opened O_PATH), then
+/// /sys/fs/cgroup (which shows the cgroup namespace), the spec's mounts and pivot_root.
+Result<sys::UniqueFd> prepare_rootfs_early(const ContainerSpec& spec, int console_fd);
+Status finish_rootfs(const ContainerSpec& spec, int root_fd);
+
 /// Docker's masked and read-only paths, after pivot_root; missing paths are skipped.
 Status apply_path_restrictions(const ContainerSpec& spec);
 

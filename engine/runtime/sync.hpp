@@ -3,7 +3,8 @@
 // The channel between the launcher and its cloned child (a SOCK_SEQPACKET pair, close-on-exec).
 //
 //   parent                                   child
-//     │ ── kGo ──────────────────────────────►│ (after the parent put it in its cgroup)
+//     │ ── kGo ──────────────────────────────►│ (after the parent put it in its cgroup; the
+//     │                                       │  child mounts what it can meanwhile)
 //     │ ◄── kPid <pid> (only from --init or exec helpers: the process that will exec)
 //     │ ◄── kConsole + fd (SCM_RIGHTS): the pty made in the container's devpts
 //     │ ◄── kError <errno> <message> ─────────┤ a setup step failed; the child exits

@@ -24,7 +24,7 @@
 namespace engine::shim {
 namespace {
 
-// After fork, only async-signal-safe calls until exec.
+// After (v)fork, only async-signal-safe calls until exec.
 [[noreturn]] void exec_shim(const std::vector<char*>& argv, int sync_fd) {
     if (sync_fd == kSyncFd) {
         ::fcntl(kSyncFd, F_SETFD, 0);
@@ -152,13 +152,16 @@ Result<Started> start_shim(const std::string& dir, const ShimOptions& given) {
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return sys::errno_error("create the shim's sync pipe");
     sys::UniqueFd sync_read(pipe_fds[0]), sync_write(pipe_fds[1]);
-    pid_t child = ::fork();
+    // vfork, not fork: both children borrow the caller's memory until the exec (or _exit)
+    // instead of copying the page tables of a process that maps over 100 MB, and make only
+    // syscalls meanwhile. The caller's other threads never touch this thread's stack.
+    pid_t child = ::vfork();
     if (child < 0) return sys::errno_error("fork the shim");
     if (child == 0) {
         // Double fork: the shim is nobody's child here, so it outlives the caller and the
         // caller never has to reap it; setsid keeps the caller's terminal signals away.
         ::setsid();
-        pid_t shim = ::fork();
+        pid_t shim = ::vfork();
         if (shim != 0) ::_exit(shim < 0 ? 1 : 0);
         exec_shim(argv, sync_write.get());
     }

@@ -476,8 +476,26 @@ private:
         if (Status s = runtime::destroy_cgroup(spec); !s) note_error(s.error().message);
         if (options_.auto_remove) {
             log_.reset();
-            if (Status s = sys::remove_tree(dir_); !s) note_error(s.error().message);
+            // Out of the store at once (an unlisted name), deleted once the clients heard the
+            // exit: on filesystems that discard freed blocks synchronously, deleting the files
+            // took ~1 ms that `run --rm` waited for.
+            std::string removing = strip_trailing_slash(dir_) + ".removing";
+            if (::rename(dir_.c_str(), removing.c_str()) == 0) {
+                removing_ = removing;
+            } else if (Status s = sys::remove_tree(dir_); !s) {
+                note_error(s.error().message);
+            }
         }
+    }
+
+    void delete_removed() {
+        if (removing_.empty()) return;
+        if (Status s = sys::remove_tree(removing_); !s) note_error(s.error().message);
+    }
+
+    static std::string strip_trailing_slash(std::string path) {
+        while (path.size() > 1 && path.back() == '/') path.pop_back();
+        return path;
     }
 
     int finish() {
@@ -503,10 +521,12 @@ private:
         flush_clients();
         clients_.clear();
         if (!options_.auto_remove) release_container();
+        delete_removed();
         return 0;
     }
 
     std::string dir_;
+    std::string removing_;  // a --rm container's directory, renamed out of the store
     ShimOptions options_;
     sys::UniqueFd sync_fd_;
     std::string id_;
