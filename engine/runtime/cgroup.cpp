@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <ctime>
+#include <fstream>
+#include <sstream>
 #include <string_view>
 #include <thread>
 
@@ -439,31 +441,61 @@ private:
 
 }  // namespace
 
-void prewarm_cgroup_moves(const std::string& mount_root) {
-    // /proc/self/cgroup lines are "<id>:<controllers>:<path>"; "" controllers is cgroup2, mounted
-    // at the root (v2) or at unified/ (hybrid). Any one hierarchy will do: the lock is global.
-    auto table = sys::read_file("/proc/self/cgroup");
-    if (!table) return;
-    std::vector<std::string> candidates;
-    std::string_view rest = table.value();
-    while (!rest.empty()) {
-        auto line = rest.substr(0, rest.find('\n'));
-        rest.remove_prefix(std::min(rest.size(), line.size() + 1));
-        auto first = line.find(':'), second = line.find(':', first + 1);
-        if (first == std::string_view::npos || second == std::string_view::npos) continue;
-        std::string controllers(line.substr(first + 1, second - first - 1));
-        std::string path(line.substr(second + 1));
-        if (controllers.empty()) {
-            candidates.push_back(mount_root + path + "/cgroup.procs");
-            candidates.push_back(mount_root + "/unified" + path + "/cgroup.procs");
-        } else if (controllers.find('=') == std::string::npos) {
-            candidates.push_back(mount_root + "/" + controllers + path + "/cgroup.procs");
+std::map<std::string, std::string> cgroup_hierarchies() {
+    std::map<std::string, std::string> out;
+    std::ifstream in("/proc/self/mountinfo");
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream fields(line);
+        std::string id, parent, devno, root, target, options, field;
+        fields >> id >> parent >> devno >> root >> target >> options;
+        while (fields >> field && field != "-") {
         }
+        std::string fstype, source, super;
+        fields >> fstype >> source >> super;
+        const std::string prefix = "/sys/fs/cgroup/";
+        if (target.rfind(prefix, 0) != 0 || target.find('/', prefix.size()) != std::string::npos)
+            continue;
+        std::string name = target.substr(prefix.size());
+        if (fstype == "cgroup2") out[name] = "";
+        if (fstype != "cgroup") continue;
+        std::string controllers;
+        std::istringstream opts(super);
+        for (std::string opt; std::getline(opts, opt, ',');)
+            if (opt != "rw" && opt != "ro" && opt.rfind("clone_children", 0) != 0 &&
+                opt.rfind("release_agent", 0) != 0 && opt != "noprefix")
+                controllers += (controllers.empty() ? "" : ",") + opt;
+        out[name] = controllers;
     }
-    std::thread([candidates = std::move(candidates), pid = std::to_string(::getpid())] {
-        for (const auto& path : candidates) {
-            sys::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-            if (fd && ::write(fd.get(), pid.data(), pid.size()) == static_cast<ssize_t>(pid.size()))
+    return out;
+}
+
+Result<std::vector<std::string>> cgroup_dirs_of(pid_t pid) {
+    auto text = sys::read_file("/proc/" + std::to_string(pid) + "/cgroup");
+    if (!text) return text.error();
+    auto mounts = cgroup_hierarchies();
+    std::vector<std::string> dirs;
+    std::istringstream in(text.value());
+    for (std::string line; std::getline(in, line);) {
+        auto first = line.find(':'), second = line.find(':', first + 1);
+        if (first == std::string::npos || second == std::string::npos) continue;
+        std::string controllers = line.substr(first + 1, second - first - 1);
+        std::string path = line.substr(second + 1);
+        if (mounts.empty() && controllers.empty()) dirs.push_back("/sys/fs/cgroup" + path);
+        for (const auto& [name, ctrls] : mounts)
+            if (ctrls == controllers) dirs.push_back("/sys/fs/cgroup/" + name + path);
+    }
+    return dirs;
+}
+
+void prewarm_cgroup_moves() {
+    // Any one hierarchy will do: the lock is global. Read off the caller's path too.
+    std::thread([pid = ::getpid()] {
+        auto dirs = cgroup_dirs_of(pid);
+        if (!dirs) return;
+        std::string text = std::to_string(pid);
+        for (const auto& dir : dirs.value()) {
+            sys::UniqueFd fd(::open((dir + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
+            if (fd && ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size()))
                 return;
         }
     }).detach();

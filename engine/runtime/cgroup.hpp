@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,7 +49,14 @@ public:
 /// period after it do not: called as soon as a container is about to start, the wait overlaps
 /// the work before the container's own move into its cgroup. Best effort; a no-op move changes
 /// nothing.
-void prewarm_cgroup_moves(const std::string& mount_root = "/sys/fs/cgroup");
+void prewarm_cgroup_moves();
+
+/// The host's cgroup hierarchies mounted under /sys/fs/cgroup: mount point name → controllers
+/// ("cpu,cpuacct", "name=systemd"; "" for a cgroup2 mount).
+std::map<std::string, std::string> cgroup_hierarchies();
+
+/// The host directory of each hierarchy's cgroup that `pid` is in, from /proc/PID/cgroup.
+Result<std::vector<std::string>> cgroup_dirs_of(pid_t pid);
 
 /// The cgroup version the host mounts at `mount_root`: 2 when it is a unified cgroup2 mount,
 /// else 1.

@@ -10,8 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <sstream>
 
+#include "engine/runtime/cgroup.hpp"
 #include "engine/runtime/launcher.hpp"
 #include "engine/runtime/process.hpp"
 #include "engine/runtime/rootfs.hpp"
@@ -20,25 +20,6 @@
 
 namespace engine::runtime {
 namespace {
-
-// The host directory of each hierarchy's cgroup that `pid` is in, from /proc/PID/cgroup.
-Result<std::vector<std::string>> cgroup_dirs_of(pid_t pid) {
-    auto text = sys::read_file("/proc/" + std::to_string(pid) + "/cgroup");
-    if (!text) return text.error();
-    auto mounts = cgroup_hierarchies();
-    std::vector<std::string> dirs;
-    std::istringstream in(text.value());
-    for (std::string line; std::getline(in, line);) {
-        auto first = line.find(':'), second = line.find(':', first + 1);
-        if (first == std::string::npos || second == std::string::npos) continue;
-        std::string controllers = line.substr(first + 1, second - first - 1);
-        std::string path = line.substr(second + 1);
-        if (mounts.empty() && controllers.empty()) dirs.push_back("/sys/fs/cgroup" + path);
-        for (const auto& [name, ctrls] : mounts)
-            if (ctrls == controllers) dirs.push_back("/sys/fs/cgroup/" + name + path);
-    }
-    return dirs;
-}
 
 Status join_cgroups(pid_t target) {
     auto dirs = cgroup_dirs_of(target);

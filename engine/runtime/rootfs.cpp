@@ -8,7 +8,6 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -112,37 +111,6 @@ Status populate_dev(int root_fd, int console_fd) {
     return sys::ok();
 }
 
-}  // namespace
-
-std::map<std::string, std::string> cgroup_hierarchies() {
-    std::map<std::string, std::string> out;
-    std::ifstream in("/proc/self/mountinfo");
-    for (std::string line; std::getline(in, line);) {
-        std::istringstream fields(line);
-        std::string id, parent, devno, root, target, options, field;
-        fields >> id >> parent >> devno >> root >> target >> options;
-        while (fields >> field && field != "-") {
-        }
-        std::string fstype, source, super;
-        fields >> fstype >> source >> super;
-        const std::string prefix = "/sys/fs/cgroup/";
-        if (target.rfind(prefix, 0) != 0 || target.find('/', prefix.size()) != std::string::npos)
-            continue;
-        std::string name = target.substr(prefix.size());
-        if (fstype == "cgroup2") out[name] = "";
-        if (fstype != "cgroup") continue;
-        std::string controllers;
-        std::istringstream opts(super);
-        for (std::string opt; std::getline(opts, opt, ',');)
-            if (opt != "rw" && opt != "ro" && opt.rfind("clone_children", 0) != 0 &&
-                opt.rfind("release_agent", 0) != 0 && opt != "noprefix")
-                controllers += (controllers.empty() ? "" : ",") + opt;
-        out[name] = controllers;
-    }
-    return out;
-}
-
-namespace {
 
 // /sys/fs/cgroup read-only, showing the container's own cgroup (its cgroup namespace) as root.
 Status mount_cgroups(int root_fd) {

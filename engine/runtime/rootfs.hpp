@@ -31,10 +31,6 @@ std::string overlay_data(const ContainerSpec& spec);
 /// missing directories, and the last component as a directory or an empty file.
 Result<sys::UniqueFd> open_in_root(int root_fd, const std::string& path, bool as_directory);
 
-/// The host's cgroup hierarchies mounted under /sys/fs/cgroup: mount point name → controllers
-/// ("cpu,cpuacct", "name=systemd"; "" for a cgroup2 mount).
-std::map<std::string, std::string> cgroup_hierarchies();
-
 /// Everything up to and including pivot_root; the process's root is the container's afterwards.
 /// `console_fd` (a pty replica, or -1) becomes /dev/console.
 Status prepare_rootfs(const ContainerSpec& spec, int console_fd);
