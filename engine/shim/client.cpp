@@ -62,21 +62,18 @@ std::optional<std::string> read_line(int fd) {
     }
 }
 
-std::optional<ExitStatus> read_exit(const std::string& dir) {
-    auto text = sys::read_file(dir + "/" + kExitFile);
+// One of the shim's JSON files in `dir`; nullopt when missing or torn.
+template <typename T>
+std::optional<T> read_json_file(const std::string& dir, const char* name) {
+    auto text = sys::read_file(dir + "/" + name);
     if (!text) return std::nullopt;
     auto j = nlohmann::json::parse(text.value(), nullptr, false);
     if (j.is_discarded()) return std::nullopt;
-    return j.get<ExitStatus>();
+    return j.get<T>();
 }
 
-std::optional<ShimState> read_state(const std::string& dir) {
-    auto text = sys::read_file(dir + "/" + kStateFile);
-    if (!text) return std::nullopt;
-    auto j = nlohmann::json::parse(text.value(), nullptr, false);
-    if (j.is_discarded()) return std::nullopt;
-    return j.get<ShimState>();
-}
+std::optional<ExitStatus> read_exit(const std::string& dir) { return read_json_file<ExitStatus>(dir, kExitFile); }
+std::optional<ShimState> read_state(const std::string& dir) { return read_json_file<ShimState>(dir, kStateFile); }
 
 Error sync_error(const std::string& line) {
     // "error <errno> <text>"
