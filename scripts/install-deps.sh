@@ -7,6 +7,7 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   catch2 libvalijson-dev libssl-dev
   libarchive-dev libseccomp-dev libcap-dev libzstd-dev libnl-3-dev libnl-route-3-dev
+  libboost-dev libnftables-dev
   busybox-static
   python3 python3-yaml
 )
