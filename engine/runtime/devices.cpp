@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "engine/runtime/cgroup.hpp"
+#include "engine/runtime/device_bpf.hpp"
 #include "engine/sys/files.hpp"
 #include "engine/sys/unique_fd.hpp"
 
@@ -38,7 +39,13 @@ std::vector<DeviceRule> default_device_rules(bool privileged) {
 
 Status restrict_devices(const std::string& parent, const std::string& id, pid_t pid, bool privileged,
                         const std::string& mount_root) {
-    if (detect_cgroup_version(mount_root) == 2) return sys::ok();
+    if (detect_cgroup_version(mount_root) == 2) {
+        // The unified hierarchy has no devices controller: a BPF program on the container's
+        // cgroup (which already holds `pid`, still waiting for its go) decides instead. Docker
+        // attaches none for privileged containers.
+        if (privileged) return sys::ok();
+        return attach_device_rules(mount_root + "/" + parent + "/" + id, default_device_rules(false));
+    }
     std::string dir = devices_dir(parent, id, mount_root);
     if (auto made = sys::make_dirs(dir, 0755); !made) return made;
     for (const auto& r : default_device_rules(privileged))

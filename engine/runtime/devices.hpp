@@ -21,8 +21,9 @@ struct DeviceRule {
 std::vector<DeviceRule> default_device_rules(bool privileged);
 
 /// Applies the rules to the container's devices cgroup "<parent>/<id>" under `mount_root` and
-/// moves `pid` into it (cgroup v1). On cgroup v2 device control needs an eBPF program, which
-/// berth does not load yet: there this does nothing.
+/// moves `pid` into it (cgroup v1). On cgroup v2 it attaches the rules, compiled to an eBPF
+/// program (device_bpf.hpp), to the container's cgroup "<parent>/<id>", which must exist
+/// already; privileged containers get none.
 Status restrict_devices(const std::string& parent, const std::string& id, pid_t pid, bool privileged,
                         const std::string& mount_root = "/sys/fs/cgroup");
 
