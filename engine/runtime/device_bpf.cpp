@@ -190,6 +190,34 @@ Result<sys::UniqueFd> load_program(const std::vector<bpf_insn>& program) {
                                   verifier.empty() ? "" : " (verifier: " + verifier + ")")};
 }
 
+// The ids of the device programs attached to the cgroup itself (not its ancestors').
+Result<std::vector<std::uint32_t>> attached_program_ids(int dir_fd) {
+    std::vector<std::uint32_t> ids(64);  // the kernel's BPF_CGROUP_MAX_PROGS
+    bpf_attr attr{};
+    attr.query.target_fd = static_cast<std::uint32_t>(dir_fd);
+    attr.query.attach_type = BPF_CGROUP_DEVICE;
+    attr.query.prog_ids = address_of(ids.data());
+    attr.query.prog_cnt = static_cast<std::uint32_t>(ids.size());
+    if (bpf_call(BPF_PROG_QUERY, attr) != 0) return sys::errno_error("query device bpf programs");
+    ids.resize(std::min<std::size_t>(attr.query.prog_cnt, ids.size()));
+    return ids;
+}
+
+// A program already gone (ENOENT) is fine: someone else removed it.
+Status detach_program(int dir_fd, std::uint32_t id) {
+    bpf_attr get{};
+    get.prog_id = id;
+    sys::UniqueFd prog(static_cast<int>(bpf_call(BPF_PROG_GET_FD_BY_ID, get)));
+    if (!prog) return errno == ENOENT ? sys::ok() : sys::errno_error("open device bpf program {}", id);
+    bpf_attr attr{};
+    attr.target_fd = static_cast<std::uint32_t>(dir_fd);
+    attr.attach_bpf_fd = static_cast<std::uint32_t>(prog.get());
+    attr.attach_type = BPF_CGROUP_DEVICE;
+    if (bpf_call(BPF_PROG_DETACH, attr) != 0 && errno != ENOENT)
+        return sys::errno_error("detach device bpf program {}", id);
+    return sys::ok();
+}
+
 }  // namespace
 
 Result<DevicePolicy> device_policy(const std::vector<DeviceRule>& rules) {
@@ -229,6 +257,8 @@ Status attach_device_program(const std::string& cgroup_dir, const std::vector<bp
     if (!prog) return std::move(prog).context(fmt::format("restrict devices of cgroup {}", cgroup_dir)).error();
     sys::UniqueFd dir(::open(cgroup_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir) return sys::errno_error("open cgroup {}", cgroup_dir);
+    auto earlier = attached_program_ids(dir.get());
+    if (!earlier) return std::move(earlier).context(fmt::format("restrict devices of cgroup {}", cgroup_dir)).error();
     bpf_attr attr{};
     attr.target_fd = static_cast<std::uint32_t>(dir.get());
     attr.attach_bpf_fd = static_cast<std::uint32_t>(prog.value().get());
@@ -237,6 +267,11 @@ Status attach_device_program(const std::string& cgroup_dir, const std::vector<bp
     attr.attach_flags = BPF_F_ALLOW_MULTI;
     if (bpf_call(BPF_PROG_ATTACH, attr) != 0)
         return sys::errno_error("attach device bpf program to cgroup {}", cgroup_dir);
+    // Only now drop what a reused cgroup had: the cgroup is never without a program, and the
+    // kernel's limit of 64 programs per cgroup is never reached by restarts.
+    for (auto id : earlier.value())
+        if (auto s = detach_program(dir.get(), id); !s)
+            return std::move(s).context(fmt::format("restrict devices of cgroup {}", cgroup_dir));
     return sys::ok();  // the attachment holds the program; our fd may close
 }
 

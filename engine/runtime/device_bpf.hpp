@@ -49,7 +49,8 @@ Result<DevicePolicy> device_policy(const std::vector<DeviceRule>& rules);
 Result<std::vector<bpf_insn>> compile_device_program(const std::vector<DeviceRule>& rules);
 
 /// Loads `program` and attaches it to the cgroup v2 directory `cgroup_dir` (BPF_F_ALLOW_MULTI,
-/// so programs of ancestors keep applying). The attachment lives until the cgroup is removed.
+/// so programs of ancestors keep applying), then detaches the programs attached to that cgroup
+/// before (a reused cgroup). The attachment lives until the cgroup is removed.
 /// The error carries the verifier's log when the kernel refuses the program.
 Status attach_device_program(const std::string& cgroup_dir, const std::vector<bpf_insn>& program);
 

@@ -201,3 +201,19 @@ TEST_CASE("device bpf: a program the verifier refuses reports its log", "[.root]
     CHECK(s.error().message.find("R0") != std::string::npos);
     CHECK(attached_programs(cg.dir) == 0);
 }
+
+TEST_CASE("device bpf: attaching again replaces the cgroup's earlier program", "[.root][bpfdev]") {
+    REQUIRE_ROOT();
+    RootTempDir tmp("berth-bpfdev");
+    std::string loop = (tmp.root / "loop0").string();
+    REQUIRE(::mknod(loop.c_str(), S_IFBLK | 0600, makedev(7, 0)) == 0);
+    TestCgroup cg;
+    REQUIRE(attach_device_rules(cg.dir, default_device_rules(false)).ok());
+    REQUIRE(attach_device_rules(cg.dir, default_device_rules(false)).ok());
+    CHECK(attached_programs(cg.dir) == 1);
+    CHECK(errno_in_cgroup(cg.dir, open_device(loop, O_RDONLY)) == EPERM);
+    // Were the first program still attached, its deny would win over the new allow.
+    REQUIRE(attach_device_rules(cg.dir, {{true, "a"}}).ok());
+    CHECK(attached_programs(cg.dir) == 1);
+    CHECK(errno_in_cgroup(cg.dir, open_device(loop, O_RDONLY)) == 0);
+}
