@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <sstream>
 
@@ -24,7 +25,9 @@ struct ParsedRule {
 
 Result<std::int64_t> parse_device_number(const std::string& text) {
     if (text == "*") return DeviceException::kAnyDevice;
-    if (text.empty() || text.size() > 9 || !std::all_of(text.begin(), text.end(), ::isdigit))
+    auto digit = [](unsigned char c) { return std::isdigit(c) != 0; };
+    // Nine digits stay below 2^31, so the number fits a jump's signed 32-bit immediate.
+    if (text.empty() || text.size() > 9 || !std::all_of(text.begin(), text.end(), digit))
         return Error{EINVAL, fmt::format("bad device number \"{}\"", text)};
     return std::stoll(text);
 }
@@ -82,8 +85,8 @@ void remove_exception(DevicePolicy& policy, const DeviceException& ex) {
     for (auto& e : policy.exceptions)
         if (same_device(e, ex)) e.access &= ~ex.access;
     auto& list = policy.exceptions;
-    list.erase(std::remove_if(list.begin(), list.end(), [](const auto& e) { return e.access == 0; }),
-               list.end());
+    auto emptied = [](const DeviceException& e) { return e.access == 0; };
+    list.erase(std::remove_if(list.begin(), list.end(), emptied), list.end());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -100,7 +103,8 @@ void remove_exception(DevicePolicy& policy, const DeviceException& ex) {
 constexpr std::uint8_t kCtx = BPF_REG_1, kType = BPF_REG_2, kAccess = BPF_REG_3, kMajor = BPF_REG_4,
                        kMinor = BPF_REG_5, kScratch = BPF_REG_1;  // ctx is dead once read
 
-bpf_insn insn(std::uint8_t code, std::uint8_t dst, std::uint8_t src, std::int16_t off, std::int32_t imm) {
+bpf_insn insn(std::uint8_t code, std::uint8_t dst, std::uint8_t src, std::int16_t off,
+              std::int32_t imm) {
     bpf_insn i{};
     i.code = code;
     i.dst_reg = dst & 0xf;
@@ -116,9 +120,13 @@ bpf_insn load_ctx_word(std::uint8_t dst, std::int16_t offset) {
 bpf_insn alu_imm(std::uint8_t op, std::uint8_t dst, std::int32_t imm) {
     return insn(BPF_ALU64 | op | BPF_K, dst, 0, 0, imm);
 }
-bpf_insn mov_reg(std::uint8_t dst, std::uint8_t src) { return insn(BPF_ALU64 | BPF_MOV | BPF_X, dst, src, 0, 0); }
+bpf_insn mov_reg(std::uint8_t dst, std::uint8_t src) {
+    return insn(BPF_ALU64 | BPF_MOV | BPF_X, dst, src, 0, 0);
+}
 // Jump offsets are patched once the block's length is known.
-bpf_insn jump_imm(std::uint8_t op, std::uint8_t dst, std::int32_t imm) { return insn(BPF_JMP | op | BPF_K, dst, 0, 0, imm); }
+bpf_insn jump_imm(std::uint8_t op, std::uint8_t dst, std::int32_t imm) {
+    return insn(BPF_JMP | op | BPF_K, dst, 0, 0, imm);
+}
 bpf_insn exit_insn() { return insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0); }
 
 void emit_return(std::vector<bpf_insn>& out, bool allow) {
@@ -129,7 +137,8 @@ void emit_return(std::vector<bpf_insn>& out, bool allow) {
 // One exception: falls through to the next block unless the request matches it.
 void emit_exception(std::vector<bpf_insn>& out, const DeviceException& ex, bool default_allow) {
     std::vector<bpf_insn> block;
-    block.push_back(jump_imm(BPF_JNE, kType, ex.type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR));
+    int type = ex.type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR;
+    block.push_back(jump_imm(BPF_JNE, kType, type));
     block.push_back(mov_reg(kScratch, kAccess));
     if (default_allow) {
         // match_exception_partial: a denied exception matches when any requested access is in it.
@@ -208,7 +217,8 @@ Status detach_program(int dir_fd, std::uint32_t id) {
     bpf_attr get{};
     get.prog_id = id;
     sys::UniqueFd prog(static_cast<int>(bpf_call(BPF_PROG_GET_FD_BY_ID, get)));
-    if (!prog) return errno == ENOENT ? sys::ok() : sys::errno_error("open device bpf program {}", id);
+    if (!prog)
+        return errno == ENOENT ? sys::ok() : sys::errno_error("open device bpf program {}", id);
     bpf_attr attr{};
     attr.target_fd = static_cast<std::uint32_t>(dir_fd);
     attr.attach_bpf_fd = static_cast<std::uint32_t>(prog.get());
@@ -247,18 +257,20 @@ Result<std::vector<bpf_insn>> compile_device_program(const std::vector<DeviceRul
         load_ctx_word(kMajor, offsetof(bpf_cgroup_dev_ctx, major)),
         load_ctx_word(kMinor, offsetof(bpf_cgroup_dev_ctx, minor)),
     };
-    for (const auto& ex : policy.value().exceptions) emit_exception(out, ex, policy.value().default_allow);
+    for (const auto& ex : policy.value().exceptions)
+        emit_exception(out, ex, policy.value().default_allow);
     emit_return(out, policy.value().default_allow);
     return out;
 }
 
 Status attach_device_program(const std::string& cgroup_dir, const std::vector<bpf_insn>& program) {
     auto prog = load_program(program);
-    if (!prog) return std::move(prog).context(fmt::format("restrict devices of cgroup {}", cgroup_dir)).error();
+    std::string what = fmt::format("restrict devices of cgroup {}", cgroup_dir);
+    if (!prog) return std::move(prog).context(what).error();
     sys::UniqueFd dir(::open(cgroup_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir) return sys::errno_error("open cgroup {}", cgroup_dir);
     auto earlier = attached_program_ids(dir.get());
-    if (!earlier) return std::move(earlier).context(fmt::format("restrict devices of cgroup {}", cgroup_dir)).error();
+    if (!earlier) return std::move(earlier).context(what).error();
     bpf_attr attr{};
     attr.target_fd = static_cast<std::uint32_t>(dir.get());
     attr.attach_bpf_fd = static_cast<std::uint32_t>(prog.value().get());
@@ -271,7 +283,7 @@ Status attach_device_program(const std::string& cgroup_dir, const std::vector<bp
     // kernel's limit of 64 programs per cgroup is never reached by restarts.
     for (auto id : earlier.value())
         if (auto s = detach_program(dir.get(), id); !s)
-            return std::move(s).context(fmt::format("restrict devices of cgroup {}", cgroup_dir));
+            return std::move(s).context(what);
     return sys::ok();  // the attachment holds the program; our fd may close
 }
 

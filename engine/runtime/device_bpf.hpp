@@ -4,9 +4,9 @@
 // every open(2) and mknod(2) of a device node the kernel runs the BPF_PROG_TYPE_CGROUP_DEVICE
 // programs attached to the task's cgroup (and its ancestors) and denies unless all return 1.
 //
-//   DeviceRule list ──device_policy──► DevicePolicy ──compile──► bpf_insn[] ──load+attach──► cgroup
-//   ("a *:* rwm" deny,   (v1 semantics:   (default +          (hand-written      (bpf(2),
-//    "c 1:3 rwm" ...)     default + exceptions)  exceptions)  instructions)       BPF_F_ALLOW_MULTI)
+//   rules ──device_policy──► DevicePolicy ──compile──► bpf_insn[] ──load, attach──► cgroup dir
+//   "a *:* rwm" deny          default and            written by hand      bpf(2),
+//   "c 1:3 rwm" allow ...     exceptions, as v1      (no library)         BPF_F_ALLOW_MULTI
 //
 // The kernel also runs these hooks on a cgroup v1 hybrid host, for the task's cgroup in the
 // unified hierarchy, which is how the root tests prove the programs on this kind of host.

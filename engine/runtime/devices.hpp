@@ -27,7 +27,8 @@ std::vector<DeviceRule> default_device_rules(bool privileged);
 Status restrict_devices(const std::string& parent, const std::string& id, pid_t pid, bool privileged,
                         const std::string& mount_root = "/sys/fs/cgroup");
 
-/// Removes the devices cgroup made by restrict_devices; missing is fine.
+/// Removes the devices cgroup made by restrict_devices; missing is fine. On v2 there is nothing
+/// to remove: the kernel detaches the program when the container's cgroup goes.
 void remove_device_cgroup(const std::string& parent, const std::string& id,
                           const std::string& mount_root = "/sys/fs/cgroup");
 

@@ -189,7 +189,8 @@ TEST_CASE("device bpf: the policy of the default rules", "[runtime][bpfdev]") {
     // moby's deny of fuse falls on no exception: fuse is covered only by "c *:* m" after it.
     CHECK(policy.value().exceptions.size() == 12);
     constexpr unsigned m = BPF_DEVCG_ACC_MKNOD;
-    CHECK(policy.value().exceptions[6] == DeviceException{'c', DeviceException::kAnyDevice, DeviceException::kAnyDevice, m});
+    constexpr auto any = DeviceException::kAnyDevice;
+    CHECK(policy.value().exceptions[6] == DeviceException{'c', any, any, m});
 }
 
 TEST_CASE("device bpf: program size and shape", "[runtime][bpfdev]") {
