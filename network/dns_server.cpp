@@ -180,10 +180,7 @@ public:
           upstreams_(std::move(upstreams)), transport_(transport), reply_(std::move(reply)),
           udp_(state_->strand), tcp_(state_->strand), timer_(state_->strand) {}
 
-    ~Forward() {
-        state_->forward_cancels.erase(&cancel_);
-        --state_->forwards_in_flight;
-    }
+    ~Forward() { release(); }
 
     void start() {
         ++state_->forwards_in_flight;
@@ -273,6 +270,7 @@ private:
         set_id(answer_, query_.header.id);
         done_ = true;
         close_sockets();
+        release();
         reply_(std::move(answer_));
     }
 
@@ -297,8 +295,17 @@ private:
         if (done_) return;
         done_ = true;
         close_sockets();
+        release();
         ++state_->forward_failures;
         reply_(build_response(query_, Rcode::server_failure, {}, false, transport_));
+    }
+
+    // Counted in flight until answered, not until the last cancelled handler lets go of us.
+    void release() {
+        if (released_) return;
+        released_ = true;
+        state_->forward_cancels.erase(&cancel_);
+        --state_->forwards_in_flight;
     }
 
     void close_sockets() {
@@ -323,6 +330,7 @@ private:
     std::size_t attempt_ = 0;
     std::uint16_t id_ = 0;
     bool done_ = false;
+    bool released_ = false;
 };
 
 }  // namespace
