@@ -395,3 +395,72 @@ TEST_CASE("dns server: busybox nslookup resolves names through it", "[dns]") {
         fmt::format("{} nslookup -type=a {} {} 2>&1", test_support::kBusybox, upstream_name, server));
     CHECK_THAT(forwarded, Catch::Contains("192.0.2.1"));
 }
+
+TEST_CASE("dns server: stop closes connections and abandons forwards, so the io_context drains", "[dns]") {
+    // A silent upstream: a bound socket nobody reads.
+    asio::io_context upstream_io;
+    asio::ip::udp::socket silent(upstream_io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.2"), 0));
+
+    asio::io_context io;
+    Table table;
+    table.set_network("net", {});
+    REQUIRE(table.set_endpoint("net", Endpoint{"web1", {"web"}, {v4("127.0.0.10")}, {}, {}}).ok());
+    ServerConfig config;
+    config.listen = {asio::ip::make_address("127.0.0.3")};
+    config.port = 0;
+    config.upstreams = {fmt::format("127.0.0.2:{}", silent.local_endpoint().port())};
+    config.forward_timeout = std::chrono::seconds(5);
+    Server server(io, table, config);
+    REQUIRE(server.start().ok());
+    std::thread thread([&] { io.run(); });
+
+    asio::io_context client_io;
+    asio::ip::tcp::socket idle_connection(client_io);
+    idle_connection.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.3"), server.port()));
+    UdpClient web("127.0.0.10");
+    REQUIRE(web.send(make_query(1, upstream_name), server.port()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    CHECK(server.stats().forwards_in_flight == 1);
+    CHECK(server.stats().tcp_connections == 1);
+
+    auto start = Clock::now();
+    server.stop();
+    thread.join();  // returns only once no handler is left pending
+    CHECK(Clock::now() - start < std::chrono::seconds(1));
+    CHECK(server.stats().forwards_in_flight == 0);
+    CHECK(server.stats().tcp_connections == 0);
+}
+
+TEST_CASE("dns server: TCP connections beyond the limit are closed, idle ones time out", "[dns]") {
+    asio::io_context io;
+    Table table;
+    ServerConfig config;
+    config.listen = {asio::ip::make_address("127.0.0.3")};
+    config.port = 0;
+    config.max_tcp_connections = 2;
+    config.tcp_idle_timeout = std::chrono::milliseconds(200);
+    Server server(io, table, config);
+    REQUIRE(server.start().ok());
+    auto work = asio::make_work_guard(io);
+    std::thread thread([&] { io.run(); });
+
+    asio::io_context client_io;
+    std::vector<asio::ip::tcp::socket> sockets;
+    for (int i = 0; i < 3; ++i) {
+        sockets.emplace_back(client_io);
+        sockets.back().connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.3"), server.port()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    CHECK(server.stats().tcp_connections == 2);
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    CHECK(server.stats().tcp_connections == 0);
+    std::uint8_t byte = 0;
+    boost::system::error_code error;
+    for (auto& socket : sockets) {
+        asio::read(socket, asio::buffer(&byte, 1), error);
+        CHECK(error == asio::error::eof);
+    }
+    server.stop();
+    work.reset();
+    thread.join();
+}
