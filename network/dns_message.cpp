@@ -216,6 +216,20 @@ Record address_record(std::size_t question, std::span<const std::uint8_t> addres
                   std::vector<std::uint8_t>(address.begin(), address.end())};
 }
 
+std::optional<Record> ptr_record(std::size_t question, std::string_view target, std::uint32_t ttl) {
+    Record record{question, type::ptr, ttl, {}};
+    while (!target.empty()) {
+        std::size_t dot = std::min(target.find('.'), target.size());
+        if (dot == 0 || dot > max_label_length) return std::nullopt;
+        record.data.push_back(static_cast<std::uint8_t>(dot));
+        record.data.insert(record.data.end(), target.begin(), target.begin() + static_cast<long>(dot));
+        target.remove_prefix(std::min(dot + 1, target.size()));
+    }
+    record.data.push_back(0);
+    if (record.data.size() > max_name_length) return std::nullopt;
+    return record;
+}
+
 std::size_t answer_size_limit(const Query& query, Transport transport) {
     if (transport == Transport::tcp) return 65535;
     if (!query.edns_udp_size) return classic_udp_limit;

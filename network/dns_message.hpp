@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/sys/result.hpp"
@@ -20,6 +21,7 @@ using engine::Result;
 
 namespace type {
 inline constexpr std::uint16_t a = 1;
+inline constexpr std::uint16_t ptr = 12;
 inline constexpr std::uint16_t aaaa = 28;
 inline constexpr std::uint16_t opt = 41;
 }  // namespace type
@@ -94,6 +96,10 @@ struct Record {
 /// An A record's data from 4 address bytes, or AAAA's from 16.
 Record address_record(std::size_t question, std::span<const std::uint8_t> address,
                       std::uint32_t ttl);
+
+/// A PTR record pointing at `target` ("web.front"); nullopt when it is no valid name (a label
+/// empty or over 63 bytes, over 255 bytes in all).
+std::optional<Record> ptr_record(std::size_t question, std::string_view target, std::uint32_t ttl);
 
 enum class Transport { udp, tcp };
 

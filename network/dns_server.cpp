@@ -165,6 +165,8 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
     void accept_tcp(tcp::acceptor& acceptor);
     void serve_tcp(std::shared_ptr<tcp::socket> socket, std::shared_ptr<asio::steady_timer> idle);
     void handle(Bytes packet, const asio::ip::address& source, Transport transport, Reply reply);
+    void handle_reverse(Bytes packet, Query query, const Address& target, const asio::ip::address& source,
+                        Transport transport, Reply reply);
     void forward(Bytes packet, Query query, std::vector<std::string> upstreams, Transport transport, Reply reply);
 };
 
@@ -447,6 +449,11 @@ void Server::State::handle(Bytes packet, const asio::ip::address& source, Transp
     if (query.questions.size() != 1) return reply(build_error(query.header, Rcode::format_error));
 
     const Question& question = query.questions.front();
+    if (question.type == type::ptr && question.qclass == class_in) {
+        if (auto target = parse_reverse_name(question.name)) {
+            return handle_reverse(std::move(packet), std::move(query), *target, source, transport, std::move(reply));
+        }
+    }
     Family family = question.type == type::aaaa ? Family::ipv6 : Family::ipv4;
     Lookup found = table.lookup(to_table_address(source), question.name, family);
     if (!found.known_source && config.refuse_unknown_sources) {
@@ -464,6 +471,29 @@ void Server::State::handle(Bytes packet, const asio::ip::address& source, Transp
     }
     if (found.known_source && !found.may_forward) {
         // Only internal networks: nothing outside exists for this container.
+        ++answered_locally;
+        return reply(build_response(query, Rcode::name_error, {}, false, transport));
+    }
+    auto upstreams = found.upstreams.empty() ? config.upstreams : found.upstreams;
+    forward(std::move(packet), std::move(query), std::move(upstreams), transport, std::move(reply));
+}
+
+void Server::State::handle_reverse(Bytes packet, Query query, const Address& target, const asio::ip::address& source,
+                                   Transport transport, Reply reply) {
+    Table::Reverse found = table.reverse_lookup(to_table_address(source), target);
+    if (!found.known_source && config.refuse_unknown_sources) {
+        ++refused;
+        return reply(build_response(query, Rcode::refused, {}, false, transport));
+    }
+    if (!found.names.empty()) {
+        std::vector<Record> answers;
+        for (const auto& name : found.names) {
+            if (auto record = ptr_record(0, name, config.ttl)) answers.push_back(std::move(*record));
+        }
+        ++answered_locally;
+        return reply(build_response(query, Rcode::no_error, answers, true, transport));
+    }
+    if (found.known_source && !found.may_forward) {
         ++answered_locally;
         return reply(build_response(query, Rcode::name_error, {}, false, transport));
     }

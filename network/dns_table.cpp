@@ -1,6 +1,7 @@
 #include "network/dns_table.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -97,24 +98,36 @@ void Table::unindex_endpoint(Network& network, const std::string& network_name, 
     }
 }
 
+std::vector<std::pair<const std::string*, const Endpoint*>> Table::networks_of(const Address& source) const {
+    std::vector<std::pair<const std::string*, const Endpoint*>> out;
+    auto owners = sources_.find(source);
+    if (owners == sources_.end()) return out;
+    std::set<std::string> containers;
+    for (const auto& owner : owners->second) containers.insert(owner.second);
+    for (const auto& [network_name, network] : networks_) {
+        for (const auto& id : containers) {
+            auto self = network.endpoints.find(id);
+            if (self == network.endpoints.end()) continue;
+            out.emplace_back(&network_name, &self->second);
+            break;
+        }
+    }
+    return out;
+}
+
 Lookup Table::lookup(const Address& source, std::string_view name, Family family) const {
     std::string key = normalize_name(name);
     std::shared_lock lock(mutex_);
     Lookup result;
-    auto owners = sources_.find(source);
-    if (owners == sources_.end()) return result;
+    auto attached = networks_of(source);
+    if (attached.empty()) return result;
     result.known_source = true;
 
-    std::set<std::string> containers;
-    for (const auto& owner : owners->second) containers.insert(owner.second);
-
     std::set<Address> seen;  // one address once, even when several names or networks give it
-    for (const auto& [network_name, network] : networks_) {
-        auto self = std::find_if(containers.begin(), containers.end(),
-                                 [&](const std::string& id) { return network.endpoints.contains(id); });
-        if (self == containers.end()) continue;
+    for (const auto& [network_name, self] : attached) {
+        const Network& network = networks_.at(*network_name);
         if (!network.settings.internal) result.may_forward = true;
-        if (result.upstreams.empty()) result.upstreams = network.endpoints.at(*self).upstreams;
+        if (result.upstreams.empty()) result.upstreams = self->upstreams;
         auto ids = network.names.find(key);
         if (ids == network.names.end()) {
             std::string_view bare = without_domain(key, network.settings.domain);
@@ -142,6 +155,69 @@ Lookup Table::lookup(const Address& source, std::string_view name, Family family
                     result.addresses.end());
     }
     return result;
+}
+
+Table::Reverse Table::reverse_lookup(const Address& source, const Address& target) const {
+    std::shared_lock lock(mutex_);
+    Reverse result;
+    auto attached = networks_of(source);
+    if (attached.empty()) return result;
+    result.known_source = true;
+    for (const auto& [network_name, self] : attached) {
+        const Network& network = networks_.at(*network_name);
+        if (!network.settings.internal) result.may_forward = true;
+        if (result.upstreams.empty()) result.upstreams = self->upstreams;
+        // A scan: networks hold tens of endpoints, and reverse lookups are rare.
+        for (const auto& [id, endpoint] : network.endpoints) {
+            auto addresses = addresses_of(endpoint);
+            if (std::find(addresses.begin(), addresses.end(), target) == addresses.end()) continue;
+            const std::string& name = endpoint.reverse_name.empty()
+                                          ? (endpoint.names.empty() ? endpoint.id : endpoint.names.front())
+                                          : endpoint.reverse_name;
+            result.names.push_back(name + "." + *network_name);
+        }
+    }
+    return result;
+}
+
+std::optional<Address> parse_reverse_name(std::string_view text) {
+    std::string name = normalize_name(text);
+    std::vector<std::string_view> labels;
+    std::string_view rest = name;
+    while (!rest.empty()) {
+        std::size_t dot = std::min(rest.find('.'), rest.size());
+        labels.push_back(rest.substr(0, dot));
+        rest.remove_prefix(std::min(dot + 1, rest.size()));
+    }
+    auto ends_with = [&](std::initializer_list<std::string_view> suffix) {
+        return labels.size() >= suffix.size() &&
+               std::equal(suffix.begin(), suffix.end(), labels.end() - static_cast<long>(suffix.size()));
+    };
+    if (labels.size() == 6 && ends_with({"in-addr", "arpa"})) {
+        std::uint32_t value = 0;
+        for (int i = 3; i >= 0; --i) {
+            const auto& label = labels[static_cast<std::size_t>(i)];
+            if (label.empty() || label.size() > 3 || label.find_first_not_of("0123456789") != std::string_view::npos) {
+                return std::nullopt;
+            }
+            unsigned octet = static_cast<unsigned>(std::stoul(std::string(label)));
+            if (octet > 255) return std::nullopt;
+            value = value << 8 | octet;
+        }
+        return Ipv4Address{value};
+    }
+    if (labels.size() == 34 && ends_with({"ip6", "arpa"})) {
+        Ipv6Address address;
+        for (std::size_t i = 0; i < 32; ++i) {
+            const auto& label = labels[i];
+            if (label.size() != 1 || !std::isxdigit(static_cast<unsigned char>(label[0]))) return std::nullopt;
+            unsigned nibble = static_cast<unsigned>(std::stoul(std::string(label), nullptr, 16));
+            std::size_t position = 31 - i;  // the first label is the lowest nibble
+            address.bytes[position / 2] |= static_cast<std::uint8_t>(position % 2 ? nibble : nibble << 4);
+        }
+        return address;
+    }
+    return std::nullopt;
 }
 
 }  // namespace network::dns

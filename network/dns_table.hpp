@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <map>
+#include <optional>
 #include <set>
 #include <shared_mutex>
 #include <string>
@@ -38,6 +39,9 @@ struct Endpoint {
     /// Resolvers for the names this container's queries forward (its `dns:`); empty means the
     /// server's defaults (the host's resolv.conf).
     std::vector<std::string> upstreams;
+    /// Reverse lookups of its addresses answer "<reverse_name>.<network>" (Docker's form); the
+    /// first name when empty.
+    std::string reverse_name;
 };
 
 enum class Family { ipv4, ipv6 };
@@ -72,6 +76,17 @@ public:
     /// `source`, looking only at the networks of the container(s) owning `source`.
     Lookup lookup(const Address& source, std::string_view name, Family family) const;
 
+    /// The names a reverse lookup of `target` answers for a query from `source`: one
+    /// "<reverse_name>.<network>" per network of the source's container that has `target`.
+    /// known_source and may_forward as for lookup; name_found when there are names.
+    struct Reverse {
+        bool known_source = false;
+        bool may_forward = false;
+        std::vector<std::string> upstreams;
+        std::vector<std::string> names;
+    };
+    Reverse reverse_lookup(const Address& source, const Address& target) const;
+
 private:
     struct Network {
         NetworkNames settings;
@@ -81,7 +96,8 @@ private:
 
     void index_endpoint(Network& network, const Endpoint& endpoint);
     void unindex_endpoint(Network& network, const std::string& network_name, const Endpoint& endpoint);
-    std::vector<const Network*> networks_of(const Address& source) const;
+    // The networks the container(s) owning `source` are on, with the owning endpoint on each.
+    std::vector<std::pair<const std::string*, const Endpoint*>> networks_of(const Address& source) const;
 
     mutable std::shared_mutex mutex_;
     std::map<std::string, Network> networks_;
@@ -89,6 +105,10 @@ private:
     std::map<Address, std::set<std::pair<std::string, std::string>>> sources_;
     mutable std::atomic<unsigned> rotation_{0};
 };
+
+/// The address a reverse name stands for: "4.3.2.1.in-addr.arpa" is 1.2.3.4, and 32 nibbles
+/// before "ip6.arpa" an IPv6 address (case and a trailing dot ignored); nullopt for other names.
+std::optional<Address> parse_reverse_name(std::string_view name);
 
 /// Lowercases ASCII letters and drops one trailing dot: the key names are compared by.
 std::string normalize_name(std::string_view name);

@@ -464,3 +464,19 @@ TEST_CASE("dns server: TCP connections beyond the limit are closed, idle ones ti
     work.reset();
     thread.join();
 }
+
+TEST_CASE("dns server: reverse lookups of container addresses", "[dns]") {
+    Fixture fixture;
+    UdpClient db("127.0.0.11");
+    auto reply = db.ask(make_query(0x0202, "11.0.0.127.in-addr.arpa", type::ptr), fixture.server->port());
+    REQUIRE(reply);
+    Answer answer = decode(*reply);
+    CHECK(answer.header.rcode == Rcode::no_error);
+    CHECK(answer.header.answer_count == 1);
+    std::string name(reply->end() - 9, reply->end());
+    CHECK(name == std::string("\x02" "db" "\x04" "back" "\x00", 9));
+    // web's address is on another network: forwarded, and the upstream does not know it.
+    auto hidden = db.ask(make_query(0x0203, "10.0.0.127.in-addr.arpa", type::ptr), fixture.server->port());
+    REQUIRE(hidden);
+    CHECK(decode(*hidden).header.rcode == Rcode::name_error);
+}

@@ -258,3 +258,12 @@ TEST_CASE("dns message: random and mutated packets never crash", "[dns]") {
     }
     CHECK(parsed > 0);
 }
+
+TEST_CASE("dns message: PTR records carry an uncompressed name", "[dns]") {
+    auto record = ptr_record(0, "web.front", 600);
+    REQUIRE(record);
+    CHECK(record->type == type::ptr);
+    CHECK(record->data == Bytes{3, 'w', 'e', 'b', 5, 'f', 'r', 'o', 'n', 't', 0});
+    CHECK_FALSE(ptr_record(0, "a..b", 600));
+    CHECK_FALSE(ptr_record(0, std::string(64, 'a'), 600));
+}

@@ -148,3 +148,30 @@ TEST_CASE("dns table: concurrent updates and lookups", "[dns]") {
     CHECK(found >= 0);
     CHECK(table.lookup(v4("10.2.0.2"), "svc", Family::ipv4).addresses.size() <= 50);
 }
+
+TEST_CASE("dns table: reverse names parse to addresses", "[dns]") {
+    CHECK(parse_reverse_name("4.3.2.1.in-addr.arpa") == Address{v4("1.2.3.4")});
+    CHECK(parse_reverse_name("2.0.20.172.IN-ADDR.ARPA.") == Address{v4("172.20.0.2")});
+    std::string six = "2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa";
+    CHECK(parse_reverse_name(six) == Address{v6("fd00::2")});
+    CHECK_FALSE(parse_reverse_name("3.2.1.in-addr.arpa"));
+    CHECK_FALSE(parse_reverse_name("256.3.2.1.in-addr.arpa"));
+    CHECK_FALSE(parse_reverse_name("x.3.2.1.in-addr.arpa"));
+    CHECK_FALSE(parse_reverse_name("web.example"));
+    CHECK_FALSE(parse_reverse_name("g.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa"));
+}
+
+TEST_CASE("dns table: reverse lookups answer <name>.<network> on the sender's networks", "[dns]") {
+    Table table;
+    two_networks(table);
+    Endpoint named = endpoint("db1", {"db", "database"}, "172.21.0.4");
+    named.reverse_name = "proj-db-1";
+    REQUIRE(table.set_endpoint("back", named).ok());
+    auto web = table.reverse_lookup(v4("172.20.0.3"), v4("172.20.0.2"));
+    CHECK(web.known_source);
+    CHECK(web.names == std::vector<std::string>{"web.front"});
+    CHECK(table.reverse_lookup(v4("172.21.0.3"), v4("172.21.0.4")).names ==
+          std::vector<std::string>{"proj-db-1.back"});
+    CHECK(table.reverse_lookup(v4("172.20.0.2"), v4("172.21.0.4")).names.empty());  // not web's network
+    CHECK_FALSE(table.reverse_lookup(v4("10.0.0.1"), v4("172.20.0.2")).known_source);
+}
