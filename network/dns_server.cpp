@@ -66,6 +66,12 @@ Bytes address_bytes(const Address& address) {
     return Bytes(std::begin(v6.bytes), std::end(v6.bytes));
 }
 
+// Anything with a header that is not a response gets an answer, if only FORMERR.
+bool is_query(const Bytes& packet) {
+    auto header = parse_header(packet);
+    return header && !header.value().response;
+}
+
 }  // namespace
 
 ResolvConf parse_resolv_conf(std::string_view text) {
@@ -264,7 +270,7 @@ private:
 
     void deliver_if_ours() {
         auto header = parse_header(answer_);
-        if (!header || !header.value().response || header.value().id != id_) {
+        if (!header || !header.value().response || header.value().id != id_ || !same_question()) {
             // Not the answer to our query (a stale or spoofed one): keep waiting on UDP.
             if (transport_ == Transport::udp) return start_waiting_again();
             return upstream_failed(boost::asio::error::invalid_argument);
@@ -274,6 +280,23 @@ private:
         close_sockets();
         release();
         reply_(std::move(answer_));
+    }
+
+    // The answer echoes our question byte for byte (letter case included), or it is not ours.
+    bool same_question() const {
+        auto answer = parse_query(answer_);
+        if (!answer) return false;
+        // Errors such as FORMERR may come without the question.
+        if (answer.value().questions.empty()) return answer.value().header.rcode != Rcode::no_error;
+        if (answer.value().questions.size() != query_.questions.size()) return false;
+        for (std::size_t i = 0; i < query_.questions.size(); ++i) {
+            const auto& ours = query_.questions[i];
+            const auto& theirs = answer.value().questions[i];
+            if (ours.wire_name != theirs.wire_name || ours.type != theirs.type || ours.qclass != theirs.qclass) {
+                return false;
+            }
+        }
+        return true;
     }
 
     void start_waiting_again() {
@@ -369,7 +392,7 @@ void Server::State::receive_udp(udp::socket& socket, std::shared_ptr<Bytes> buff
     buffer->resize(udp_receive_size);
     socket.async_receive_from(
         asio::buffer(*buffer), *sender, [self, &socket, buffer, sender](boost::system::error_code error, std::size_t size) {
-            if (self->stopped || error == asio::error::operation_aborted) return;
+            if (self->stopped || error == asio::error::operation_aborted || error == asio::error::bad_descriptor) return;
             if (!error) {
                 Bytes packet(buffer->begin(), buffer->begin() + static_cast<long>(size));
                 udp::endpoint client = *sender;
@@ -422,7 +445,7 @@ void Server::State::serve_tcp(std::shared_ptr<tcp::socket> socket, std::shared_p
             idle->cancel();
             boost::system::error_code peer_error;
             auto peer = socket->remote_endpoint(peer_error);
-            if (peer_error) return close();
+            if (peer_error || !is_query(*packet)) return close();  // nothing would be answered
             self->handle(std::move(*packet), peer.address(), Transport::tcp, [self, socket, idle, close](Bytes answer) {
                 if (self->stopped || !socket->is_open()) return;
                 auto framed = std::make_shared<Bytes>(answer.size() + 2);
@@ -440,8 +463,8 @@ void Server::State::serve_tcp(std::shared_ptr<tcp::socket> socket, std::shared_p
 }
 
 void Server::State::handle(Bytes packet, const asio::ip::address& source, Transport transport, Reply reply) {
+    if (!is_query(packet)) return;  // never answer answers (no reflection loops)
     auto header = parse_header(packet);
-    if (!header || header.value().response) return;  // not a query: never answer (no reflection loops)
     auto parsed = parse_query(packet);
     if (!parsed) return reply(build_error(header.value(), Rcode::format_error));
     Query& query = parsed.value();

@@ -109,13 +109,15 @@ private:
 };
 
 // A fake upstream resolver: answers upstream.example with 192.0.2.1 and everything else with
-// NXDOMAIN, over UDP and TCP; silent when told to, to make forwards time out.
+// NXDOMAIN, over UDP and TCP; silent when told to (forwards time out), or with the question's
+// letter case changed (an answer that is not ours).
 class FakeUpstream {
 public:
-    FakeUpstream(asio::io_context& io, bool silent)
+    enum class Mode { answer, silent, wrong_case };
+    FakeUpstream(asio::io_context& io, Mode mode)
         : udp_(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.2"), 0)),
           tcp_(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.2"), udp_.local_endpoint().port())),
-          silent_(silent) {
+          mode_(mode) {
         receive();
         accept();
     }
@@ -137,8 +139,9 @@ private:
         udp_.async_receive_from(asio::buffer(buffer_), sender_, [this](boost::system::error_code error, std::size_t size) {
             if (error) return;
             ++queries;
-            if (!silent_) {
+            if (mode_ != Mode::silent) {
                 Bytes reply = answer(Bytes(buffer_.begin(), buffer_.begin() + static_cast<long>(size)));
+                if (mode_ == Mode::wrong_case && reply.size() > 13) reply[13] ^= 0x20;
                 udp_.send_to(asio::buffer(reply), sender_);
             }
             receive();
@@ -149,7 +152,7 @@ private:
         tcp_.async_accept([this](boost::system::error_code error, asio::ip::tcp::socket socket) {
             if (error) return;
             ++queries;
-            if (!silent_) {
+            if (mode_ != Mode::silent) {
                 // One query per connection is all the server sends.
                 std::uint8_t length[2];
                 asio::read(socket, asio::buffer(length));
@@ -168,7 +171,7 @@ private:
 
     asio::ip::udp::socket udp_;
     asio::ip::tcp::acceptor tcp_;
-    bool silent_;
+    Mode mode_;
     std::array<std::uint8_t, 4096> buffer_{};
     asio::ip::udp::endpoint sender_;
     std::vector<asio::ip::tcp::socket> held_;
@@ -178,9 +181,9 @@ Ipv4Address v4(const std::string& text) { return parse_ipv4(text).value(); }
 
 // io_context on its own thread, the table, a fake upstream and a server, torn down in order.
 struct Fixture {
-    explicit Fixture(bool silent_upstream = false, std::chrono::milliseconds timeout = std::chrono::milliseconds(2000),
+    explicit Fixture(FakeUpstream::Mode upstream_mode = FakeUpstream::Mode::answer, std::chrono::milliseconds timeout = std::chrono::milliseconds(2000),
                      std::size_t max_forwards = 256)
-        : upstream(io, silent_upstream) {
+        : upstream(io, upstream_mode) {
         table.set_network("front", {"front.test", false});
         table.set_network("back", {"", false});
         REQUIRE(table.set_endpoint("front", Endpoint{"web1", {"web", "proj-web-1"}, {v4("127.0.0.10")}, {}, {}}).ok());
@@ -295,7 +298,7 @@ TEST_CASE("dns server: unknown senders are refused, non-queries ignored, other o
 }
 
 TEST_CASE("dns server: upstream timeout gives SERVFAIL within the bound", "[dns]") {
-    Fixture fixture(true, std::chrono::milliseconds(200));
+    Fixture fixture(FakeUpstream::Mode::silent, std::chrono::milliseconds(200));
     UdpClient web("127.0.0.10");
     auto start = Clock::now();
     auto reply = web.ask(make_query(0x0101, upstream_name), fixture.server->port());
@@ -309,7 +312,7 @@ TEST_CASE("dns server: upstream timeout gives SERVFAIL within the bound", "[dns]
 }
 
 TEST_CASE("dns server: forwards beyond the in-flight limit fail at once", "[dns]") {
-    Fixture fixture(true, std::chrono::milliseconds(500), 2);
+    Fixture fixture(FakeUpstream::Mode::silent, std::chrono::milliseconds(500), 2);
     std::uint16_t port = fixture.server->port();
     UdpClient a("127.0.0.10"), b("127.0.0.11"), c("127.0.1.1");
     Bytes q = make_query(1, upstream_name);
@@ -479,4 +482,26 @@ TEST_CASE("dns server: reverse lookups of container addresses", "[dns]") {
     auto hidden = db.ask(make_query(0x0203, "10.0.0.127.in-addr.arpa", type::ptr), fixture.server->port());
     REQUIRE(hidden);
     CHECK(decode(*hidden).header.rcode == Rcode::name_error);
+}
+
+TEST_CASE("dns server: an upstream answer that does not echo the question is not taken", "[dns]") {
+    Fixture fixture(FakeUpstream::Mode::wrong_case, std::chrono::milliseconds(200));
+    UdpClient web("127.0.0.10");
+    auto reply = web.ask(make_query(0x0303, upstream_name), fixture.server->port());
+    REQUIRE(reply);
+    CHECK(decode(*reply).header.rcode == Rcode::server_failure);
+}
+
+TEST_CASE("dns server: a TCP message that gets no answer closes the connection", "[dns]") {
+    Fixture fixture;
+    asio::io_context client_io;
+    asio::ip::tcp::socket socket(client_io);
+    socket.open(asio::ip::tcp::v4());
+    socket.bind(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.10"), 0));
+    socket.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.3"), fixture.server->port()));
+    std::uint8_t empty[2] = {0, 0};
+    asio::write(socket, asio::buffer(empty));
+    boost::system::error_code error;
+    asio::read(socket, asio::buffer(empty), error);
+    CHECK(error == asio::error::eof);
 }
