@@ -505,3 +505,35 @@ TEST_CASE("dns server: a TCP message that gets no answer closes the connection",
     asio::read(socket, asio::buffer(empty), error);
     CHECK(error == asio::error::eof);
 }
+
+TEST_CASE("dns server: IPv6 listener, sender and AAAA answers", "[dns]") {
+    asio::io_context io;
+    Table table;
+    table.set_network("net", {});
+    REQUIRE(table.set_endpoint("net", Endpoint{"web1", {"web"}, {v4("10.5.0.2")}, {parse_ipv6("::1").value()}, {}}).ok());
+    ServerConfig config;
+    config.listen = {asio::ip::make_address("::1")};
+    config.port = 0;
+    Server server(io, table, config);
+    REQUIRE(server.start().ok());
+    auto work = asio::make_work_guard(io);
+    std::thread thread([&] { io.run(); });
+
+    asio::io_context client_io;
+    asio::ip::udp::socket client(client_io, asio::ip::udp::endpoint(asio::ip::make_address("::1"), 0));
+    client.send_to(asio::buffer(make_query(0x0606, "web", type::aaaa)),
+                   asio::ip::udp::endpoint(asio::ip::make_address("::1"), server.port()));
+    Bytes reply(512);
+    reply.resize(client.receive(asio::buffer(reply)));
+    Header header = parse_header(reply).value();
+    CHECK(header.rcode == Rcode::no_error);
+    CHECK(header.answer_count == 1);
+    REQUIRE(reply.size() >= 16);
+    Bytes loopback(16, 0);
+    loopback[15] = 1;
+    CHECK(Bytes(reply.end() - 16, reply.end()) == loopback);
+
+    server.stop();
+    work.reset();
+    thread.join();
+}
