@@ -47,6 +47,8 @@ Status write_sysctl(const std::string& path, std::string_view value) {
 Status set_sysctls(const NftState& state) {
     bool forwarding = false;
     for (const auto& network : state.networks) {
+        if (state.permission_family == PermissionFamily::inet)
+            if (auto on = enable_bridge_netfilter(network.bridge); !on) return on;
         if (network.internal) continue;
         forwarding = true;
         // Lets DNAT'd packets from 127.0.0.1 leave through the bridge (as netavark does).
@@ -89,9 +91,9 @@ Result<std::string> nft_list(const std::string& command) {
 }
 
 PermissionFamily detect_permission_family() {
-    auto value = engine::sys::read_file("/proc/sys/net/bridge/bridge-nf-call-iptables");
-    return value && value.value().starts_with("1") ? PermissionFamily::inet
-                                                  : PermissionFamily::bridge;
+    return engine::sys::exists("/proc/sys/net/bridge/bridge-nf-call-iptables")
+               ? PermissionFamily::inet
+               : PermissionFamily::bridge;
 }
 
 Result<std::vector<PortBinding>> reserve_host_ports(const NftState& current,

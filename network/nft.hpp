@@ -25,9 +25,13 @@ Status run_nft(const std::string& script);
 /// Output of an nft listing command with rule handles shown, e.g. "list chain ip filter X".
 Result<std::string> nft_list(const std::string& command);
 
-/// PermissionFamily::inet when br_netfilter passes bridged IPv4 to the IP hooks in this
-/// namespace (net.bridge.bridge-nf-call-iptables = 1), bridge otherwise.
+/// PermissionFamily::inet when br_netfilter is loaded (berth then turns it on for its own
+/// bridges, leaving the namespace-wide bridge-nf-call-iptables alone), bridge otherwise.
 PermissionFamily detect_permission_family();
+
+/// Makes br_netfilter pass `bridge`'s bridged IPv4 through the IP hooks (the per-bridge
+/// nf_call_iptables option), so the inet table sees same-bridge traffic with conntrack.
+Status enable_bridge_netfilter(const std::string& bridge);
 
 /// Gives `requested` concrete host ports (ephemeral picked, ranges searched, explicit ones
 /// checked by binding) that also clash with no port already published in `current`. Nothing
@@ -36,7 +40,9 @@ Result<std::vector<PortBinding>> reserve_host_ports(const NftState& current,
                                                     std::vector<PortBinding> requested);
 
 /// Makes the kernel's rules match `state` in one transaction (see the diagram above), and sets
-/// ip_forward and each non-internal bridge's route_localnet.
+/// ip_forward, each non-internal bridge's route_localnet and, for the inet family, each
+/// bridge's nf_call_iptables. With br_netfilter on, bridge ports need hairpin mode for a
+/// container to reach its own published port (the DNAT'd frame goes back out its own port).
 Status apply(const NftState& state);
 
 /// Removes everything berth added to nftables.

@@ -106,8 +106,11 @@ Lines permit_rules(PermissionFamily family) {
         rules.push_back("ct status dnat accept");
     } else {
         // No conntrack here: a reply is a packet from the allowed port back to the allowed
-        // source, the same set looked up the other way round.
+        // source, the same set looked up the other way round. TCP segments other than a bare
+        // SYN cannot open a connection, so they pass (replies to connections the protected
+        // container opened); UDP replies from unlisted peers are lost in this mode.
         rules.push_back("ip daddr . meta l4proto . th sport . ip saddr @allowed accept");
+        rules.push_back("tcp flags & (syn | ack) != syn accept");
     }
     rules.push_back("drop");
     return rules;

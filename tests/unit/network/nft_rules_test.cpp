@@ -111,6 +111,7 @@ TEST_CASE("nft rules: without br_netfilter permissions go to the bridge family",
 	chain permit {
 		ip saddr . meta l4proto . th dport . ip daddr @allowed accept
 		ip daddr . meta l4proto . th sport . ip saddr @allowed accept
+		tcp flags & (syn | ack) != syn accept
 		drop
 	}
 }
