@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <cctype>
 #include <optional>
 
@@ -142,10 +143,14 @@ ApiStatus Connection::send(const Request& request) {
     return api_ok();
 }
 
-ApiResult<Response> Connection::read_response(const BodySink* sink, std::chrono::milliseconds body_timeout) {
+ApiResult<Response> Connection::read_response(const BodySink* sink, std::chrono::milliseconds body_timeout, bool head) {
     auto& socket = impl_->socket;
     http::response_parser<http::buffer_body> parser;
-    parser.body_limit(boost::none);
+    // No limit (exports and saves are large). Not boost::none: Boost 1.74 compares a
+    // Content-Length against an empty optional as "greater" and fails every body.
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    // A HEAD response announces a length but carries no body.
+    parser.skip(head);
     bool had_bytes = impl_->buffer.size() > 0;
     error_code ec = impl_->run(timeouts_.request,
                                [&](auto h) { http::async_read_header(socket, impl_->buffer, parser, h); });
@@ -164,7 +169,7 @@ ApiResult<Response> Connection::read_response(const BodySink* sink, std::chrono:
         parser.get().body().data = chunk.data();
         parser.get().body().size = chunk.size();
         ec = impl_->run(to_sink ? body_timeout : timeouts_.request,
-                        [&](auto h) { http::async_read(socket, impl_->buffer, parser, h); });
+                        [&](auto h) { http::async_read_some(socket, impl_->buffer, parser, h); });
         if (ec == http::error::need_buffer) ec = {};
         if (ec) {
             close();
@@ -191,7 +196,7 @@ ApiResult<Response> Connection::exchange(const Request& request) {
         close();
         return st.error();
     }
-    return read_response(nullptr, timeouts_.request);
+    return read_response(nullptr, timeouts_.request, request.method == "HEAD");
 }
 
 ApiResult<Response> Connection::stream(const Request& request, const BodySink& sink) {
@@ -214,6 +219,7 @@ ApiResult<HijackedStream> Connection::hijack(Request request) {
     }
     auto& socket = impl_->socket;
     http::response_parser<http::string_body> parser;
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     error_code ec = impl_->run(timeouts_.request,
                                [&](auto h) { http::async_read_header(socket, impl_->buffer, parser, h); });
     if (ec) {

@@ -80,7 +80,7 @@ private:
     struct Impl;
     ApiStatus ensure_open();
     ApiStatus send(const Request& request);
-    ApiResult<Response> read_response(const BodySink* sink, std::chrono::milliseconds body_timeout);
+    ApiResult<Response> read_response(const BodySink* sink, std::chrono::milliseconds body_timeout, bool head = false);
 
     std::string socket_path_;
     Timeouts timeouts_;
