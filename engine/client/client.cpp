@@ -262,20 +262,39 @@ ApiStatus Client::container_rename(const std::string& id, const std::string& new
     return call_status("POST", "/containers/" + encode_path(id) + "/rename", Query().add("name", new_name));
 }
 
-ApiResult<json> Client::container_wait(const std::string& id, const std::string& condition) {
+ApiResult<json> PendingWait::result() {
+    std::string body;
+    BodySink collect = [&body](std::string_view piece) {
+        body.append(piece);
+        return true;
+    };
+    if (auto st = connection_->read_body(head_, &collect, std::chrono::milliseconds(0)); !st) return st.error();
+    auto parsed = json::parse(body, nullptr, false);
+    if (parsed.is_discarded()) return ApiError{ErrorKind::protocol, 200, "wait for " + id_ + ": response is not JSON"};
+    return parsed;
+}
+
+ApiResult<PendingWait> Client::container_wait_begin(const std::string& id, const std::string& condition) {
+    if (host_error_) return *host_error_;
     Query query;
     if (!condition.empty()) query.add("condition", condition);
     auto target = versioned("/containers/" + encode_path(id) + "/wait", query);
     if (!target) return target.error();
-    std::string body;
-    auto response = stream(Request{"POST", target.value(), "", "", -1, {}}, [&body](std::string_view piece) {
-        body.append(piece);
-        return true;
-    }, nullptr);
-    if (!response) return response.error();
-    auto parsed = json::parse(body, nullptr, false);
-    if (parsed.is_discarded()) return ApiError{ErrorKind::protocol, 200, "wait for " + id + ": response is not JSON"};
-    return parsed;
+    // Its own connection: the body may take as long as the container runs.
+    auto connection = std::make_unique<Connection>(socket_path_, options_.timeouts);
+    auto head = connection->begin(Request{"POST", target.value(), "", "", -1, {}});
+    if (!head) return head.error();
+    if (head.value().status >= 400) {
+        if (auto st = connection->read_body(head.value(), nullptr, options_.timeouts.request); !st) return st.error();
+        return http_error(head.value());
+    }
+    return PendingWait(std::move(connection), std::move(head.value()), id);
+}
+
+ApiResult<json> Client::container_wait(const std::string& id, const std::string& condition) {
+    auto pending = container_wait_begin(id, condition);
+    if (!pending) return pending.error();
+    return pending.value().result();
 }
 
 ApiResult<json> Client::container_top(const std::string& id, const std::string& ps_args) {

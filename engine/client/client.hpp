@@ -63,6 +63,23 @@ private:
     std::atomic<bool> stopped_{false};
 };
 
+/// A wait the daemon has registered (its response headers are in): start the container, then
+/// result() blocks until the condition holds. Docker's `run` orders its calls this way so that
+/// a quick exit is never missed.
+class PendingWait {
+public:
+    /// {"StatusCode": N, "Error": …}
+    ApiResult<json> result();
+
+private:
+    friend class Client;
+    PendingWait(std::unique_ptr<Connection> connection, Response head, std::string id)
+        : connection_(std::move(connection)), head_(std::move(head)), id_(std::move(id)) {}
+    std::unique_ptr<Connection> connection_;
+    Response head_;
+    std::string id_;
+};
+
 /// The version prefix to use: min(server, ours); "1.24" when the server names none (as Docker).
 std::string negotiate_version(const std::string& server_version, const std::string& max_version);
 
@@ -94,6 +111,8 @@ public:
     ApiStatus container_rename(const std::string& id, const std::string& new_name);
     /// Blocks until the condition ("", "next-exit", "removed") holds: {"StatusCode", "Error"}.
     ApiResult<json> container_wait(const std::string& id, const std::string& condition = "");
+    /// The first half of container_wait: returns once the daemon has accepted the wait.
+    ApiResult<PendingWait> container_wait_begin(const std::string& id, const std::string& condition = "");
     ApiResult<json> container_top(const std::string& id, const std::string& ps_args = "");
     ApiResult<json> container_changes(const std::string& id);
     ApiStatus container_resize(const std::string& id, int height, int width);

@@ -27,6 +27,7 @@ struct Connection::Impl {
     asio::io_context io;
     Socket socket{io};
     boost::beast::flat_buffer buffer;
+    std::optional<http::response_parser<http::buffer_body>> parser;  // of the response being read
 
     /// Runs one asynchronous operation to completion or until `timeout` (0: none); a timed-out
     /// operation is cancelled by closing the socket.
@@ -90,6 +91,7 @@ void Connection::close() {
     error_code ignored;
     impl_->socket.close(ignored);
     impl_->buffer.clear();
+    impl_->parser.reset();
     responses_ = 0;
 }
 
@@ -143,9 +145,9 @@ ApiStatus Connection::send(const Request& request) {
     return api_ok();
 }
 
-ApiResult<Response> Connection::read_response(const BodySink* sink, std::chrono::milliseconds body_timeout, bool head) {
+ApiResult<Response> Connection::read_head(bool head) {
     auto& socket = impl_->socket;
-    http::response_parser<http::buffer_body> parser;
+    auto& parser = impl_->parser.emplace();
     // No limit (exports and saves are large). Not boost::none: Boost 1.74 compares a
     // Content-Length against an empty optional as "greater" and fails every body.
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
@@ -161,15 +163,23 @@ ApiResult<Response> Connection::read_response(const BodySink* sink, std::chrono:
     }
     Response response;
     response.status = static_cast<int>(parser.get().result_int());
-    for (const auto& field : parser.get()) response.headers[lowercase(std::string(field.name_string()))] = std::string(field.value());
+    for (const auto& field : parser.get())
+        response.headers[lowercase(std::string(field.name_string()))] = std::string(field.value());
+    return response;
+}
+
+ApiStatus Connection::read_body(Response& response, const BodySink* sink, std::chrono::milliseconds body_timeout) {
+    if (!impl_->parser) return ApiError{ErrorKind::protocol, 0, "read response body: no response pending"};
+    auto& socket = impl_->socket;
+    auto& parser = *impl_->parser;
     bool to_sink = sink && response.status < 300;
     std::vector<char> chunk(64 * 1024);
     bool stopped = false;
     while (!parser.is_done()) {
         parser.get().body().data = chunk.data();
         parser.get().body().size = chunk.size();
-        ec = impl_->run(to_sink ? body_timeout : timeouts_.request,
-                        [&](auto h) { http::async_read_some(socket, impl_->buffer, parser, h); });
+        error_code ec = impl_->run(to_sink ? body_timeout : timeouts_.request,
+                                   [&](auto h) { http::async_read_some(socket, impl_->buffer, parser, h); });
         if (ec == http::error::need_buffer) ec = {};
         if (ec) {
             close();
@@ -184,8 +194,27 @@ ApiResult<Response> Connection::read_response(const BodySink* sink, std::chrono:
         }
     }
     ++responses_;
-    if (stopped || !parser.keep_alive()) close();
+    bool keep = !stopped && parser.keep_alive();
+    impl_->parser.reset();
+    if (!keep) close();
+    return api_ok();
+}
+
+ApiResult<Response> Connection::read_response(const BodySink* sink, std::chrono::milliseconds body_timeout, bool head) {
+    auto response = read_head(head);
+    if (!response) return response;
+    if (auto st = read_body(response.value(), sink, body_timeout); !st) return st.error();
     return response;
+}
+
+ApiResult<Response> Connection::begin(const Request& request) {
+    failed_on_stale_ = false;
+    if (auto st = ensure_open(); !st) return st.error();
+    if (auto st = send(request); !st) {
+        close();
+        return st.error();
+    }
+    return read_head(request.method == "HEAD");
 }
 
 ApiResult<Response> Connection::exchange(const Request& request) {

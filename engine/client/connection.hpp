@@ -68,6 +68,12 @@ public:
     /// Sends `request`; a 2xx body goes to `sink` as it arrives (no read timeout once the
     /// headers are in), an error body into Response::body.
     ApiResult<Response> stream(const Request& request, const BodySink& sink);
+    /// Sends `request` and reads only the response's headers (Docker sends wait's at once and
+    /// its body when the container exits); read_body() then reads the body.
+    ApiResult<Response> begin(const Request& request);
+    /// The body of the response begin() started: to `sink` for a 2xx response, else into
+    /// Response::body. `body_timeout` bounds each read of a 2xx body (0: none).
+    ApiStatus read_body(Response& response, const BodySink* sink, std::chrono::milliseconds body_timeout);
     /// Sends `request` with `Upgrade: tcp`; on 101 the socket is handed over, else the error
     /// response (status and body) is returned as an ApiError.
     ApiResult<HijackedStream> hijack(Request request);
@@ -80,6 +86,7 @@ private:
     struct Impl;
     ApiStatus ensure_open();
     ApiStatus send(const Request& request);
+    ApiResult<Response> read_head(bool head);
     ApiResult<Response> read_response(const BodySink* sink, std::chrono::milliseconds body_timeout, bool head = false);
 
     std::string socket_path_;

@@ -100,7 +100,7 @@ TEST_CASE("client: drives a private dockerd through a container's whole life", "
     REQUIRE(failure.empty());
     RootTempDir work("berth-client");
     Client client(ClientOptions{dockerd.host(), {}, "1.41"});
-    ContainerReaper reaper{client, {"cl-out", "cl-cat", "cl-exec"}};
+    ContainerReaper reaper{client, {"cl-out", "cl-cat", "cl-tty", "cl-exec"}};
 
     auto version = client.api_version();
     REQUIRE(version.ok());
@@ -117,8 +117,10 @@ TEST_CASE("client: drives a private dockerd through a container's whole life", "
     auto id = client.container_create("cl-out", container_body({"sh", "-c", "echo out; echo err >&2; exit 3"}));
     INFO((id ? "" : id.error().message));
     REQUIRE(id.ok());
+    auto pending = client.container_wait_begin(id.value(), "next-exit");  // as `docker run`: wait, then start
+    REQUIRE(pending.ok());
     REQUIRE(client.container_start("cl-out").ok());
-    auto waited = client.container_wait(id.value());
+    auto waited = pending.value().result();
     REQUIRE(waited.ok());
     CHECK(waited.value()["StatusCode"] == 3);
     Output logs;
@@ -159,6 +161,20 @@ TEST_CASE("client: drives a private dockerd through a container's whole life", "
     CHECK(echoed.out == "hello through attach\n");
     CHECK(client.container_wait("cl-cat").value()["StatusCode"] == 0);
 
+    // With a TTY the stream is raw: no frames, the pty's \r\n.
+    json tty = container_body({"sh", "-c", "read line; echo got $line"});
+    tty["Tty"] = tty["OpenStdin"] = tty["StdinOnce"] = tty["AttachStdin"] = true;
+    REQUIRE(client.container_create("cl-tty", tty).ok());
+    auto tty_stream = client.container_attach("cl-tty", AttachOptions{true, true, true, false, true});
+    REQUIRE(tty_stream.ok());
+    REQUIRE(client.container_start("cl-tty").ok());
+    REQUIRE(client.container_resize("cl-tty", 40, 100).ok());
+    REQUIRE(tty_stream.value().write_all("abc\n").ok());
+    Output raw;
+    REQUIRE(tty_stream.value().pump_output(true, raw.sink()).ok());
+    CHECK(raw.out.find("got abc\r\n") != std::string::npos);
+    CHECK(raw.err.empty());
+
     // Exec in a running container, hijacked the same way.
     auto exec_id = client.container_create("cl-exec", container_body({"sleep", "300"}));
     REQUIRE(exec_id.ok());
@@ -186,7 +202,8 @@ TEST_CASE("client: drives a private dockerd through a container's whole life", "
     REQUIRE_FALSE(busy.ok());
     CHECK(busy.error().conflict());
     REQUIRE(client.container_stop("cl-exec", 1).ok());
-    for (const char* name : {"cl-out", "cl-cat", "cl-exec"}) CHECK(client.container_remove(name, false, true).ok());
+    CHECK(client.container_stop("cl-exec", 1).ok());  // 304, already stopped: success as for Docker
+    for (const char* name : {"cl-out", "cl-cat", "cl-tty", "cl-exec"}) CHECK(client.container_remove(name, false, true).ok());
     auto gone = client.container_inspect("cl-out");
     REQUIRE_FALSE(gone.ok());
     CHECK(gone.error().not_found());

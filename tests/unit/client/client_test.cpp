@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -264,4 +265,28 @@ TEST_CASE("client: an import body is streamed chunked from a file; stream errors
     ::close(fd);
     REQUIRE_FALSE(failed.ok());
     CHECK(failed.error().message == "boom");
+}
+
+TEST_CASE("client: a wait is registered before the start, its result read after", "[client][wait]") {
+    std::atomic<bool> started{false};
+    canned::Server server(canned::with_ping("1.41", [&started](const HttpRequest& request, Socket& socket) -> Reply {
+        if (request.target().find("/start") != std::string::npos) {
+            started = true;
+            return {"HTTP/1.1 204 No Content\r\n\r\n"};
+        }
+        // Headers at once, the body when the container "exits": only after the start.
+        boost::system::error_code ec;
+        canned::asio::write(socket, canned::asio::buffer(std::string(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")), ec);
+        for (int i = 0; i < 200 && !started; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        return {canned::chunk(started ? R"({"Error":null,"StatusCode":7})" : R"({"StatusCode":-1})") + "0\r\n\r\n"};
+    }));
+    Client client(options_for(server));
+    auto pending = client.container_wait_begin("c1", "next-exit");
+    REQUIRE(pending.ok());
+    REQUIRE(client.container_start("c1").ok());
+    auto result = pending.value().result();
+    REQUIRE(result.ok());
+    CHECK(result.value()["StatusCode"] == 7);
+    CHECK(server.requests()[1] == "POST /v1.41/containers/c1/wait?condition=next-exit");
 }
