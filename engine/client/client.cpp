@@ -30,6 +30,7 @@ ApiError http_error(const Response& response) {
 const char* flag(bool value) { return value ? "1" : "0"; }
 
 /// Splits a stream of JSON documents, one per line (events, progress), across body pieces.
+/// By hand: nlohmann::json parses whole documents only, and Beast knows no JSON.
 class JsonLines {
 public:
     explicit JsonLines(std::function<bool(const json&)> on_object) : on_object_(std::move(on_object)) {}
@@ -92,8 +93,10 @@ Client::Client(ClientOptions options) : options_(std::move(options)) {
 
 ApiResult<Response> Client::exchange_locked(const Request& request) {
     auto response = connection_->exchange(request);
-    // A keep-alive connection the daemon closed while idle: once more on a fresh one.
-    if (!response && connection_->failed_on_stale() && request.body_fd < 0) response = connection_->exchange(request);
+    // A keep-alive connection the daemon closed just as the request went out: once more on a
+    // fresh one, for requests that are safe to repeat (as Go's client does).
+    bool repeatable = request.method == "GET" || request.method == "HEAD";
+    if (!response && connection_->failed_on_stale() && repeatable) response = connection_->exchange(request);
     return response;
 }
 

@@ -90,6 +90,9 @@ class Client {
 public:
     explicit Client(ClientOptions options = {});
 
+    /// The socket this client talks to, for messages ("" when the host was not usable).
+    const std::string& socket_path() const { return socket_path_; }
+
     /// The negotiated version ("1.41"), negotiating first if needed.
     ApiResult<std::string> api_version();
     /// {"ApiVersion", "OSType", "Experimental"} from the ping's headers (unversioned).

@@ -1,6 +1,7 @@
 #include "engine/client/connection.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -95,7 +96,18 @@ void Connection::close() {
     responses_ = 0;
 }
 
+namespace {
+
+/// A daemon sends nothing on an idle keep-alive connection: readable means it closed it.
+bool closed_while_idle(int fd) {
+    pollfd p{fd, POLLIN, 0};
+    return ::poll(&p, 1, 0) > 0;
+}
+
+}  // namespace
+
 ApiStatus Connection::ensure_open() {
+    if (is_open() && responses_ > 0 && impl_->buffer.size() == 0 && closed_while_idle(native_fd())) close();
     if (is_open()) return api_ok();
     impl_->buffer.clear();
     responses_ = 0;

@@ -10,6 +10,8 @@ namespace engine::client {
 /// Docker's filters argument: name → accepted values, e.g. {"label": {"a=b"}, "status": {"exited"}}.
 using Filters = std::map<std::string, std::vector<std::string>>;
 
+// Written by hand: Boost 1.74 has no URL encoder (Boost.URL came with 1.81).
+
 /// Percent-encodes everything but RFC 3986's unreserved characters (query keys and values).
 std::string url_encode(const std::string& text);
 
