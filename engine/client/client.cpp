@@ -1,5 +1,6 @@
 #include "engine/client/client.hpp"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -67,12 +68,15 @@ void StreamStopper::stop() {
 
 void StreamStopper::watch(int fd) {
     std::lock_guard lock(mutex_);
-    fd_ = fd;
+    // A descriptor of our own for the same socket: the stream may close its one at any time,
+    // and shutting down a number since reused for another file must never happen.
+    fd_ = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
     if (stopped_ && fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
 }
 
 void StreamStopper::unwatch() {
     std::lock_guard lock(mutex_);
+    if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
 }
 

@@ -49,8 +49,13 @@ struct EventsOptions {
 };
 
 /// Stops a running events or logs stream from another thread (by shutting its socket down).
+/// One stream per stopper: once stopped it stays stopped.
 class StreamStopper {
 public:
+    StreamStopper() = default;
+    StreamStopper(const StreamStopper&) = delete;
+    StreamStopper& operator=(const StreamStopper&) = delete;
+    ~StreamStopper() { unwatch(); }
     void stop();
     bool stopped() const { return stopped_; }
     // Used by the streaming call: which socket stop() shuts down.
