@@ -100,7 +100,7 @@ TEST_CASE("client: drives a private dockerd through a container's whole life", "
     REQUIRE(failure.empty());
     RootTempDir work("berth-client");
     Client client(ClientOptions{dockerd.host(), {}, "1.41"});
-    ContainerReaper reaper{client, {"cl-out", "cl-cat", "cl-tty", "cl-exec"}};
+    ContainerReaper reaper{client, {"cl-out", "cl-cat", "cl-tty", "cl-exec", "cl-follow"}};
 
     auto version = client.api_version();
     REQUIRE(version.ok());
@@ -197,13 +197,29 @@ TEST_CASE("client: drives a private dockerd through a container's whole life", "
     REQUIRE(top.ok());
     CHECK(top.value()["Processes"].size() >= 1);
 
+    // Following the logs of a running container, stopped by the caller once it has its line.
+    REQUIRE(client.container_create("cl-follow", container_body({"sh", "-c", "echo first; sleep 300"})).ok());
+    REQUIRE(client.container_start("cl-follow").ok());
+    StreamStopper stopper;
+    std::string followed;
+    LogsOptions follow;
+    follow.follow = true;
+    auto following = client.container_logs("cl-follow", follow, [&](StreamId, std::string_view b) {
+        followed.append(b);
+        if (followed.find('\n') != std::string::npos) stopper.stop();
+    }, &stopper);
+    CHECK(following.ok());
+    CHECK(followed == "first\n");
+
     // Errors keep Docker's status: removing a running container conflicts, a missing one is 404.
     auto busy = client.container_remove("cl-exec");
     REQUIRE_FALSE(busy.ok());
     CHECK(busy.error().conflict());
     REQUIRE(client.container_stop("cl-exec", 1).ok());
     CHECK(client.container_stop("cl-exec", 1).ok());  // 304, already stopped: success as for Docker
-    for (const char* name : {"cl-out", "cl-cat", "cl-tty", "cl-exec"}) CHECK(client.container_remove(name, false, true).ok());
+    REQUIRE(client.container_kill("cl-follow", "KILL").ok());
+    CHECK(client.container_wait("cl-follow").value()["StatusCode"] == 137);
+    for (const char* name : {"cl-out", "cl-cat", "cl-tty", "cl-exec", "cl-follow"}) CHECK(client.container_remove(name, false, true).ok());
     auto gone = client.container_inspect("cl-out");
     REQUIRE_FALSE(gone.ok());
     CHECK(gone.error().not_found());
