@@ -1,4 +1,5 @@
 #include <cstdlib>
+#include <string>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -34,7 +35,21 @@ TEST_CASE("query: path segments keep the slashes and colons of image references"
     CHECK(encode_path("a b?c#d") == "a%20b%3Fc%23d");
 }
 
+namespace {
+
+/// Restores an environment variable when the test ends.
+struct SavedEnv {
+    explicit SavedEnv(const char* name) : name(name), had(std::getenv(name) != nullptr), value(had ? std::getenv(name) : "") {}
+    ~SavedEnv() { had ? ::setenv(name, value.c_str(), 1) : ::unsetenv(name); }
+    const char* name;
+    bool had;
+    std::string value;
+};
+
+}  // namespace
+
 TEST_CASE("host: -H, then BERTH_HOST, then DOCKER_HOST, then the default", "[client][host]") {
+    SavedEnv berth_host("BERTH_HOST"), docker_host("DOCKER_HOST");
     ::unsetenv("BERTH_HOST");
     ::unsetenv("DOCKER_HOST");
     CHECK(choose_host("") == "unix:///run/berth.sock");
@@ -43,8 +58,6 @@ TEST_CASE("host: -H, then BERTH_HOST, then DOCKER_HOST, then the default", "[cli
     ::setenv("BERTH_HOST", "unix:///b.sock", 1);
     CHECK(choose_host("") == "unix:///b.sock");
     CHECK(choose_host("unix:///h.sock") == "unix:///h.sock");
-    ::unsetenv("BERTH_HOST");
-    ::unsetenv("DOCKER_HOST");
 }
 
 TEST_CASE("host: unix:// gives the socket path; tcp:// is refused clearly", "[client][host]") {
