@@ -11,9 +11,11 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/berth_cli.hpp"
+#include "tests/support/private_dockerd.hpp"
 
 using nlohmann::json;
 using test_support::BerthCli;
+using test_support::PrivateDockerd;
 using test_support::shell_quote;
 
 namespace {
@@ -77,77 +79,6 @@ std::string skopeo_config_digest(const std::string& transport) {
     REQUIRE(raw.code == 0);
     return json::parse(raw.out)["config"]["digest"].get<std::string>();
 }
-
-// A dockerd of its own (data, exec root, socket, pidfile, config all under a temp dir) with no
-// networking of its own; stopped with its whole process group, and its dirs removed, whatever
-// the test's outcome.
-class PrivateDockerd {
-public:
-    PrivateDockerd() : dir_("berth-dockerd") {
-        dir_.write("daemon.json", "{}");
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            ::setsid();  // its own group: stopping it also stops the containerd it starts
-            std::string log = (dir_.root / "dockerd.log").string();
-            std::freopen(log.c_str(), "w", stdout);
-            ::dup2(::fileno(stdout), STDERR_FILENO);
-            std::string d = dir_.root.string();
-            ::execlp("dockerd", "dockerd", "--config-file", (d + "/daemon.json").c_str(), "--data-root",
-                     (d + "/data").c_str(), "--exec-root", (d + "/exec").c_str(), "-H", ("unix://" + socket()).c_str(),
-                     "--pidfile", (d + "/dockerd.pid").c_str(), "--bridge=none", "--iptables=false",
-                     "--ip6tables=false", "--ip-masq=false", "--ip-forward=false", "--storage-driver=vfs",
-                     static_cast<char*>(nullptr));
-            std::fprintf(stderr, "exec dockerd: %s\n", std::strerror(errno));
-            ::_exit(127);
-        }
-    }
-    ~PrivateDockerd() {
-        if (pid_ > 0) {
-            ::kill(pid_, SIGTERM);
-            if (!reaped_within(std::chrono::seconds(20))) {
-                ::kill(-pid_, SIGKILL);
-                ::waitpid(pid_, nullptr, 0);
-            }
-            ::kill(-pid_, SIGKILL);  // anything of its group still alive
-        }
-        unmount_below(dir_.root.string());
-    }
-
-    /// Waits (bounded) until the daemon answers; on failure, why (its log's tail).
-    std::string wait_ready() {
-        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-        while (std::chrono::steady_clock::now() < deadline) {
-            if (sh(docker("version")).code == 0) return "";
-            int status = 0;
-            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-                pid_ = -1;
-                return "dockerd exited: " + sh("tail -20 " + shell_quote((dir_.root / "dockerd.log").string())).out;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        }
-        return "dockerd did not answer within 60s: " + sh("tail -20 " + shell_quote((dir_.root / "dockerd.log").string())).out;
-    }
-
-    /// A docker client command line for this daemon (Debian's CLI, with its own config dir).
-    std::string docker(const std::string& args) const {
-        return "/usr/bin/docker --config " + shell_quote((dir_.root / "client").string()) + " -H " +
-               shell_quote("unix://" + socket()) + " " + args;
-    }
-
-private:
-    std::string socket() const { return (dir_.root / "docker.sock").string(); }
-    bool reaped_within(std::chrono::seconds limit) {
-        auto deadline = std::chrono::steady_clock::now() + limit;
-        while (std::chrono::steady_clock::now() < deadline) {
-            if (::waitpid(pid_, nullptr, WNOHANG) == pid_) return true;
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        return false;
-    }
-
-    RootTempDir dir_;
-    pid_t pid_ = -1;
-};
 
 }  // namespace
 
