@@ -7,6 +7,7 @@
 
 #include "engine/daemon/log.hpp"
 #include "engine/shim/shim.hpp"
+#include "engine/sys/clock.hpp"
 #include "engine/sys/files.hpp"
 
 namespace engine::daemon {
@@ -23,6 +24,7 @@ std::map<std::string, std::string> container_attributes(const container::Contain
 }
 
 Status ContainerMonitor::start() {
+    started_ns_ = sys::now_ns();
     inotify_ = sys::UniqueFd(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
     wake_ = sys::UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!wake_) return sys::errno_error("eventfd");
@@ -78,6 +80,13 @@ void ContainerMonitor::scan() {
         if (it == seen_.end()) {
             seen_[record.id] = Seen{container_attributes(record), state.running, state.finished_at};
             watch_dir(engine_.dir(record));
+            // Created and already exited between two scans.
+            auto created = sys::parse_rfc3339(record.created);
+            if (state.status == "exited" && created && *created >= started_ns_) {
+                auto attributes = container_attributes(record);
+                attributes["exitCode"] = std::to_string(state.exit_code);
+                bus_.publish(Event{"container", "die", record.id, attributes});
+            }
             continue;
         }
         Seen& seen = it->second;

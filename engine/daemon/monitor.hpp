@@ -47,6 +47,7 @@ private:
     std::string store_dir_;
     std::mutex mutex_;
     std::map<std::string, Seen> seen_;
+    std::int64_t started_ns_ = 0;
     sys::UniqueFd inotify_;
     sys::UniqueFd wake_;
     std::atomic<bool> stopping_{false};

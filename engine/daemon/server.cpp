@@ -32,11 +32,11 @@ void Exchange::add_headers(Response& response) const {
     response.keep_alive(keep_alive_ && request_.message.keep_alive());
 }
 
-awaitable<void> Exchange::text(http::status status, const std::string& content_type, std::string body) {
+awaitable<void> Exchange::text(http::status status, const std::string& content_type, const std::string& body) {
     http::response<http::string_body> response{status, request_.message.version()};
     add_headers(response);
     if (!content_type.empty()) response.set(http::field::content_type, content_type);
-    response.body() = std::move(body);
+    response.body() = body;
     response.prepare_payload();
     responded_ = true;
     boost::system::error_code ec;
@@ -76,7 +76,7 @@ awaitable<bool> Exchange::begin_stream(http::status status, const std::string& c
     co_return !ec;
 }
 
-awaitable<bool> Exchange::chunk(std::string data) {
+awaitable<bool> Exchange::chunk(const std::string& data) {
     if (data.empty()) co_return true;  // an empty chunk would end the stream
     boost::system::error_code ec;
     co_await asio::async_write(*stream_, http::make_chunk(asio::buffer(data)),
@@ -187,7 +187,7 @@ awaitable<void> Server::serve(std::shared_ptr<Session> session) {
     sessions_.erase(session);
 }
 
-awaitable<void> Server::dispatch(std::shared_ptr<Stream> stream, Request& request, bool& keep_alive) {
+awaitable<void> Server::dispatch(const std::shared_ptr<Stream>& stream, Request& request, bool& keep_alive) {
     auto raw_target = request.message.target();
     std::string_view target(raw_target.data(), raw_target.size());
     size_t question = target.find('?');

@@ -98,14 +98,14 @@ public:
     void header(std::string name, std::string value) { extra_headers_.emplace_back(std::move(name), std::move(value)); }
     awaitable<void> json(http::status status, const nlohmann::json& body);
     awaitable<void> empty(http::status status);
-    awaitable<void> text(http::status status, const std::string& content_type, std::string body);
+    awaitable<void> text(http::status status, const std::string& content_type, const std::string& body);
     /// Docker's error shape: {"message": "..."}.
     awaitable<void> error(http::status status, const std::string& message);
 
     /// Sends the head of a chunked response at once (wait and events depend on it).
     awaitable<bool> begin_stream(http::status status, const std::string& content_type);
     /// False when the client is gone.
-    awaitable<bool> chunk(std::string data);
+    awaitable<bool> chunk(const std::string& data);
     awaitable<void> end_stream();
 
     /// Closes `mailbox` when the client closes its end of the connection (or the daemon stops),
@@ -116,9 +116,11 @@ public:
     }
 
     /// Runs `fn` on the thread pool and resumes here with its result; exceptions travel along.
+    /// Coroutine parameters are references throughout: GCC 12 destroys a non-trivial prvalue
+    /// argument of a coroutine called in a co_await expression twice.
     template <typename Fn>
-    awaitable<std::invoke_result_t<Fn>> blocking(Fn fn) {
-        using T = std::invoke_result_t<Fn>;
+    awaitable<std::invoke_result_t<Fn&>> blocking(Fn&& fn) {
+        using T = std::invoke_result_t<Fn&>;
         std::optional<T> result;
         std::exception_ptr failure;
         auto io = executor();
@@ -184,7 +186,7 @@ private:
     };
     awaitable<void> accept_loop();
     awaitable<void> serve(std::shared_ptr<Session> session);
-    awaitable<void> dispatch(std::shared_ptr<Stream> stream, Request& request, bool& keep_alive);
+    awaitable<void> dispatch(const std::shared_ptr<Stream>& stream, Request& request, bool& keep_alive);
 
     asio::io_context& io_;
     asio::thread_pool& pool_;
