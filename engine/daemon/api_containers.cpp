@@ -9,6 +9,7 @@
 #include "engine/daemon/api.hpp"
 #include "engine/daemon/log.hpp"
 #include "engine/sys/clock.hpp"
+#include "engine/sys/files.hpp"
 #include "engine/sys/unique_fd.hpp"
 
 namespace engine::daemon {
@@ -322,7 +323,9 @@ awaitable<void> changes(Exchange& ex, ApiContext& c) {
         if (!record) return record.error();
         auto image = c.engine.images().get(record.value().image_id);
         if (!image) return image.error();
-        auto found = container::filesystem_changes(c.engine.dir(record.value()) + "/upper", image.value().layer_dirs);
+        std::string upper = c.engine.dir(record.value()) + "/upper";
+        if (!sys::exists(upper)) return json::array();  // never started: nothing changed yet
+        auto found = container::filesystem_changes(upper, image.value().layer_dirs);
         if (!found) return found.error();
         json out = json::array();
         for (const auto& ch : found.value())
@@ -343,7 +346,9 @@ awaitable<void> export_container(Exchange& ex, ApiContext& c) {
     auto writer = std::make_shared<sys::UniqueFd>(fds[1]);
     asio::posix::stream_descriptor reader(ex.executor(), fds[0]);
     // The pool task owns the write end: closing it ends the stream.
-    auto task = [&c, id = record->id, writer]() mutable {
+    auto task = [&c, id = record->id, dir = c.engine.dir(*record), writer]() mutable {
+        // A container that never ran has no writable layer or mount point yet.
+        for (const char* sub : {"/upper", "/rootfs"}) (void)sys::make_dirs(dir + sub, 0755);
         if (auto s = container::export_rootfs(c.engine, id, writer->get()); !s)
             log().error("[{}] export: {}", id.substr(0, 12), s.error().message);
         writer.reset();
