@@ -129,8 +129,8 @@ Event container_event(const std::string& action, const ContainerRecord& r,
 
 // The record, or the response already sent (404 etc.).
 awaitable<std::optional<ContainerRecord>> find_or_fail(Exchange& ex, ApiContext& c) {
-    auto work1 = [&c, ref = ex.param("id")] { return c.engine.find(ref); };
-    auto found = co_await ex.blocking(work1);
+    auto find_record = [&c, ref = ex.param("id")] { return c.engine.find(ref); };
+    auto found = co_await ex.blocking(find_record);
     if (!found) {
         co_await fail(ex, found.error());
         co_return std::nullopt;
@@ -167,13 +167,13 @@ awaitable<void> stop(Exchange& ex, ApiContext& c) {
     auto t = ex.query().integer("t");
     if (!t) co_return co_await fail(ex, t.error());
     auto timeout = optional_seconds(ex.query());
-    auto work3 = [&c, id = record->id, timeout]() -> Result<bool> {
+    auto stop_if_running = [&c, id = record->id, timeout]() -> Result<bool> {
         if (!c.engine.state(c.engine.find(id).value()).running) return false;
         if (auto s = c.engine.stop(id, timeout); !s) return s.error();
         c.monitor.scan();
         return true;
     };
-    auto outcome = co_await ex.blocking(work3);
+    auto outcome = co_await ex.blocking(stop_if_running);
     if (!outcome) co_return co_await fail(ex, outcome.error());
     if (!outcome.value()) co_return co_await ex.empty(http::status::not_modified);
     c.events.publish(container_event("stop", *record));
@@ -184,16 +184,16 @@ awaitable<void> restart(Exchange& ex, ApiContext& c) {
     auto record = co_await find_or_fail(ex, c);
     if (!record) co_return;
     auto timeout = optional_seconds(ex.query());
-    auto work4 = [&c, id = record->id, timeout]() -> Status {
+    auto stop_and_scan = [&c, id = record->id, timeout]() -> Status {
         auto s = c.engine.stop(id, timeout);
         c.monitor.scan();
         return s;
     };
-    auto stopped = co_await ex.blocking(work4);
+    auto stopped = co_await ex.blocking(stop_and_scan);
     if (!stopped) co_return co_await fail(ex, stopped.error());
     c.events.publish(container_event("stop", *record));
-    auto work5 = [&c, id = record->id] { return c.engine.start(id); };
-    auto started = co_await ex.blocking(work5);
+    auto start_again = [&c, id = record->id] { return c.engine.start(id); };
+    auto started = co_await ex.blocking(start_again);
     if (!started) co_return co_await fail(ex, Error{EIO, started.error().message});
     c.events.publish(container_event("start", *record));
     c.events.publish(container_event("restart", *record));
@@ -206,8 +206,8 @@ awaitable<void> kill(Exchange& ex, ApiContext& c) {
     std::string signal = ex.query().get("signal", "KILL");
     if (container::parse_signal(signal) == 0)
         co_return co_await ex.error(http::status::bad_request, fmt::format("Invalid signal: {}", signal));
-    auto work6 = [&c, id = record->id, signal] { return c.engine.kill(id, signal); };
-    auto killed = co_await ex.blocking(work6);
+    auto send_signal = [&c, id = record->id, signal] { return c.engine.kill(id, signal); };
+    auto killed = co_await ex.blocking(send_signal);
     if (!killed) co_return co_await fail(ex, killed.error());
     std::map<std::string, std::string> extra = {{"signal", std::to_string(container::parse_signal(signal))}};
     c.events.publish(container_event("kill", *record, std::move(extra)));
@@ -217,10 +217,10 @@ awaitable<void> kill(Exchange& ex, ApiContext& c) {
 awaitable<void> set_paused(Exchange& ex, ApiContext& c, bool paused) {
     auto record = co_await find_or_fail(ex, c);
     if (!record) co_return;
-    auto work7 = [&c, id = record->id, paused] {
+    auto freeze = [&c, id = record->id, paused] {
         return paused ? c.engine.pause(id) : c.engine.unpause(id);
     };
-    auto done = co_await ex.blocking(work7);
+    auto done = co_await ex.blocking(freeze);
     if (!done) co_return co_await fail(ex, done.error());
     c.events.publish(container_event(paused ? "pause" : "unpause", *record));
     co_await ex.empty(http::status::no_content);
@@ -233,12 +233,12 @@ awaitable<void> remove(Exchange& ex, ApiContext& c) {
     if (!volumes) co_return co_await fail(ex, volumes.error());
     auto record = co_await find_or_fail(ex, c);
     if (!record) co_return;
-    auto work8 = [&c, id = record->id, force = force.value()] {
+    auto remove_and_scan = [&c, id = record->id, force = force.value()] {
         auto s = c.engine.remove(id, force);
         c.monitor.scan();  // die (when it ran) and destroy, before the response
         return s;
     };
-    auto removed = co_await ex.blocking(work8);
+    auto removed = co_await ex.blocking(remove_and_scan);
     if (!removed) co_return co_await fail(ex, removed.error());
     co_await ex.empty(http::status::no_content);
 }
@@ -248,8 +248,8 @@ awaitable<void> rename(Exchange& ex, ApiContext& c) {
     if (name.empty()) co_return co_await ex.error(http::status::bad_request, "rename: the new name is empty");
     auto record = co_await find_or_fail(ex, c);
     if (!record) co_return;
-    auto work9 = [&c, id = record->id, name] { return c.engine.rename(id, name); };
-    auto renamed = co_await ex.blocking(work9);
+    auto rename_record = [&c, id = record->id, name] { return c.engine.rename(id, name); };
+    auto renamed = co_await ex.blocking(rename_record);
     if (!renamed) co_return co_await fail(ex, renamed.error());
     ContainerRecord updated = *record;
     updated.name = name[0] == '/' ? name.substr(1) : name;
@@ -275,12 +275,12 @@ awaitable<void> wait(Exchange& ex, ApiContext& c) {
     ex.close_on_disconnect(mailbox);
     std::optional<int> code;
     if (condition == "not-running") {
-        auto work10 = [&c, id = record->id]() -> std::optional<LiveState> {
+        auto current_state = [&c, id = record->id]() -> std::optional<LiveState> {
             auto found = c.engine.find(id);
             if (!found) return std::nullopt;
             return c.engine.state(found.value());
         };
-        auto state = co_await ex.blocking(work10);
+        auto state = co_await ex.blocking(current_state);
         if (state && !state->running) code = state->exit_code;
     }
     int last_exit = 0;
@@ -304,7 +304,7 @@ awaitable<void> wait(Exchange& ex, ApiContext& c) {
 }
 
 awaitable<void> top(Exchange& ex, ApiContext& c) {
-    auto work11 = [&c, ref = ex.param("id")]() -> Result<json> {
+    auto list_processes = [&c, ref = ex.param("id")]() -> Result<json> {
         auto pids = c.engine.pids(ref);
         if (!pids) return pids.error();
         json processes = json::array();
@@ -312,13 +312,13 @@ awaitable<void> top(Exchange& ex, ApiContext& c) {
             processes.push_back({r.uid, r.pid, r.ppid, r.c, r.stime, r.tty, r.time, r.cmd});
         return json{{"Titles", {"UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"}}, {"Processes", processes}};
     };
-    auto rows = co_await ex.blocking(work11);
+    auto rows = co_await ex.blocking(list_processes);
     if (!rows) co_return co_await fail(ex, rows.error());
     co_await ex.json(http::status::ok, rows.value());
 }
 
 awaitable<void> changes(Exchange& ex, ApiContext& c) {
-    auto work12 = [&c, ref = ex.param("id")]() -> Result<json> {
+    auto list_changes = [&c, ref = ex.param("id")]() -> Result<json> {
         auto record = c.engine.find(ref);
         if (!record) return record.error();
         auto image = c.engine.images().get(record.value().image_id);
@@ -332,7 +332,7 @@ awaitable<void> changes(Exchange& ex, ApiContext& c) {
             out.push_back({{"Path", ch.path}, {"Kind", ch.kind == 'C' ? 0 : ch.kind == 'A' ? 1 : 2}});
         return out;
     };
-    auto list = co_await ex.blocking(work12);
+    auto list = co_await ex.blocking(list_changes);
     if (!list) co_return co_await fail(ex, list.error());
     co_await ex.json(http::status::ok, list.value());
 }
@@ -371,7 +371,7 @@ awaitable<void> prune(Exchange& ex, ApiContext& c) {
     if (!filters) co_return co_await fail(ex, filters.error());
     if (auto checked = check_filter_keys(filters.value(), {"label", "until"}); !checked)
         co_return co_await fail(ex, checked.error());
-    auto work13 = [&c, filters = filters.value()]() -> Result<json> {
+    auto remove_stopped = [&c, filters = filters.value()]() -> Result<json> {
         Filters labels;
         if (filters.count("label")) labels["label"] = filters.at("label");
         auto parsed = container::parse_list_filters(filter_strings(labels));
@@ -393,7 +393,7 @@ awaitable<void> prune(Exchange& ex, ApiContext& c) {
         c.monitor.scan();
         return ids;
     };
-    auto removed = co_await ex.blocking(work13);
+    auto removed = co_await ex.blocking(remove_stopped);
     if (!removed) co_return co_await fail(ex, removed.error());
     json ids = removed.value().empty() ? json(nullptr) : removed.value();
     json report = {{"ContainersDeleted", ids}, {"SpaceReclaimed", 0}};
@@ -404,30 +404,30 @@ awaitable<void> prune(Exchange& ex, ApiContext& c) {
 
 void add_container_routes(Router<Handler>& router, ApiContext& c) {
     router.add("GET", "/containers/json", [&c](Exchange& ex) -> awaitable<void> {
-        auto work14 = [&c, &ex] { return list_containers(c, ex.query()); };
-        auto items = co_await ex.blocking(work14);
+        auto list = [&c, &ex] { return list_containers(c, ex.query()); };
+        auto items = co_await ex.blocking(list);
         if (!items) co_return co_await fail(ex, items.error());
         co_await ex.json(http::status::ok, items.value());
     });
     router.add("POST", "/containers/create", [&c](Exchange& ex) -> awaitable<void> {
         auto request = create_request(ex.query().get("name"), ex.request().message.body());
         if (!request) co_return co_await fail(ex, request.error());
-        auto work15 = [&c, request = request.value()] { return c.engine.create(request); };
-        auto id = co_await ex.blocking(work15);
+        auto create = [&c, request = request.value()] { return c.engine.create(request); };
+        auto id = co_await ex.blocking(create);
         if (!id) co_return co_await fail(ex, id.error());
-        auto work16 = [&c, id = id.value()] {
+        auto register_created = [&c, id = id.value()] {
             c.monitor.scan();  // knows it as created before it can run and exit
             return c.engine.find(id);
         };
-        auto record = co_await ex.blocking(work16);
+        auto record = co_await ex.blocking(register_created);
         if (record) c.events.publish(container_event("create", record.value()));
         json created = {{"Id", id.value()}, {"Warnings", json::array()}};
         co_await ex.json(http::status::created, created);
     });
     router.add("POST", "/containers/prune", [&c](Exchange& ex) { return prune(ex, c); });
     router.add("GET", "/containers/{id}/json", [&c](Exchange& ex) -> awaitable<void> {
-        auto work17 = [&c, ref = ex.param("id")] { return c.engine.inspect(ref); };
-        auto doc = co_await ex.blocking(work17);
+        auto inspect = [&c, ref = ex.param("id")] { return c.engine.inspect(ref); };
+        auto doc = co_await ex.blocking(inspect);
         if (!doc) co_return co_await fail(ex, doc.error());
         co_await ex.json(http::status::ok, doc.value());
     });

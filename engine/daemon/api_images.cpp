@@ -64,13 +64,13 @@ Result<json> history(const image::ImageStore& store, const std::string& name) {
 
 void add_image_routes(Router<Handler>& router, ApiContext& c) {
     router.add("GET", "/images/json", [&c](Exchange& ex) -> awaitable<void> {
-        auto work1 = [&c, &ex] { return list_images(c.engine.images(), ex.query()); };
-        auto items = co_await ex.blocking(work1);
+        auto list = [&c, &ex] { return list_images(c.engine.images(), ex.query()); };
+        auto items = co_await ex.blocking(list);
         if (!items) co_return co_await fail(ex, items.error());
         co_await ex.json(http::status::ok, items.value());
     });
     router.add("GET", "/images/{name*}/json", [&c](Exchange& ex) -> awaitable<void> {
-        auto work2 = [&c, name = ex.param("name")]() -> Result<json> {
+        auto inspect = [&c, name = ex.param("name")]() -> Result<json> {
             auto img = c.engine.images().get(name);
             if (!img) return img.error();
             json doc = json::parse(image::inspect_image(img.value()).dump());
@@ -78,13 +78,13 @@ void add_image_routes(Router<Handler>& router, ApiContext& c) {
             if (!doc.contains("ContainerConfig")) doc["ContainerConfig"] = doc.value("Config", json::object());
             return doc;
         };
-        auto doc = co_await ex.blocking(work2);
+        auto doc = co_await ex.blocking(inspect);
         if (!doc) co_return co_await fail(ex, doc.error());
         co_await ex.json(http::status::ok, doc.value());
     });
     router.add("GET", "/images/{name*}/history", [&c](Exchange& ex) -> awaitable<void> {
-        auto work3 = [&c, name = ex.param("name")] { return history(c.engine.images(), name); };
-        auto rows = co_await ex.blocking(work3);
+        auto read_history = [&c, name = ex.param("name")] { return history(c.engine.images(), name); };
+        auto rows = co_await ex.blocking(read_history);
         if (!rows) co_return co_await fail(ex, rows.error());
         co_await ex.json(http::status::ok, rows.value());
     });
@@ -92,14 +92,14 @@ void add_image_routes(Router<Handler>& router, ApiContext& c) {
         std::string repo = ex.query().get("repo");
         std::string tag = ex.query().get("tag");
         if (repo.empty()) co_return co_await ex.error(http::status::bad_request, "repository name must be given");
-        auto work4 = [&c, name = ex.param("name"), target = repo + (tag.empty() ? "" : ":" + tag)]() -> Status {
+        auto tag_image = [&c, name = ex.param("name"), target = repo + (tag.empty() ? "" : ":" + tag)]() -> Status {
             auto id = c.engine.images().resolve(name);
             if (!id) return id.error();
             auto ref = image::parse_reference(target);
             if (!ref) return Error{EINVAL, ref.error().message};
             return c.engine.images().tag(id.value(), ref.value());
         };
-        auto tagged = co_await ex.blocking(work4);
+        auto tagged = co_await ex.blocking(tag_image);
         if (!tagged) co_return co_await fail(ex, tagged.error());
         std::map<std::string, std::string> attributes = {{"name", repo + ":" + (tag.empty() ? "latest" : tag)}};
         c.events.publish(Event{"image", "tag", ex.param("name"), std::move(attributes)});
@@ -108,10 +108,10 @@ void add_image_routes(Router<Handler>& router, ApiContext& c) {
     router.add("DELETE", "/images/{name*}", [&c](Exchange& ex) -> awaitable<void> {
         auto force = ex.query().flag("force");
         if (!force) co_return co_await fail(ex, force.error());
-        auto work5 = [&c, name = ex.param("name"), force = force.value()] {
+        auto remove_image = [&c, name = ex.param("name"), force = force.value()] {
             return image::remove_image_ref(c.engine.images(), name, force, container::images_in_use(c.root));
         };
-        auto lines = co_await ex.blocking(work5);
+        auto lines = co_await ex.blocking(remove_image);
         if (!lines) co_return co_await fail(ex, lines.error());
         json out = json::array();
         for (const auto& line : lines.value()) {

@@ -188,8 +188,8 @@ void add_system_routes(Router<Handler>& router, ApiContext& c) {
         co_await ex.json(http::status::ok, version_doc());
     });
     router.add("GET", "/info", [&c](Exchange& ex) -> awaitable<void> {
-        auto work1 = [&c] { return info_doc(c); };
-        auto doc = co_await ex.blocking(work1);
+        auto collect_info = [&c] { return info_doc(c); };
+        auto doc = co_await ex.blocking(collect_info);
         co_await ex.json(http::status::ok, doc);
     });
     router.add("GET", "/events", [&c](Exchange& ex) -> awaitable<void> { co_await events(ex, c); });

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/daemon/daemon_harness.hpp"
@@ -257,4 +260,45 @@ TEST_CASE("one berthd per state root; SIGTERM leaves containers running", "[.roo
     CHECK(ps.out == "keep\n");
     d.start();  // a new daemon takes over the stale socket and sees the container
     CHECK(json::parse(d.request("GET", "/v1.41/containers/keep/json").body)["State"]["Running"] == true);
+}
+
+TEST_CASE("berthd streams live events and serves many connections at once", "[.root][daemon]") {
+    REQUIRE_ROOT();
+    Daemon d;
+    int events = daemon_test::connect_unix(d.socket());
+    REQUIRE(events >= 0);
+    daemon_test::send_all(events, "GET /v1.41/events?filters=%7B%22type%22%3A%5B%22container%22%5D%7D HTTP/1.1\r\n"
+                                  "Host: x\r\n\r\n");
+    char buf[4096];
+    ssize_t n = ::recv(events, buf, sizeof buf, 0);  // the head comes at once
+    REQUIRE(n > 0);
+    CHECK(std::string(buf, static_cast<size_t>(n)).rfind("HTTP/1.1 200 OK", 0) == 0);
+
+    std::vector<std::thread> clients;
+    std::atomic<int> ok{0};
+    for (int i = 0; i < 40; ++i)
+        clients.emplace_back([&] {  // no Catch2 assertions off the main thread
+            int fd = daemon_test::connect_unix(d.socket());
+            if (fd < 0) return;
+            daemon_test::send_all(fd, "GET /v1.41/version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            if (daemon_test::parse_response(daemon_test::read_all(fd)).status == 200) ++ok;
+            ::close(fd);
+        });
+    for (auto& t : clients) t.join();
+    CHECK(ok == 40);
+
+    REQUIRE(d.request("POST", "/v1.41/containers/create?name=live", R"({"Image":"bb:local","Cmd":["true"]})").status == 201);
+    std::string streamed;
+    while (streamed.find("\"Action\":\"create\"") == std::string::npos) {
+        n = ::recv(events, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        streamed.append(buf, static_cast<size_t>(n));
+    }
+    CHECK(streamed.find("\"name\":\"live\"") != std::string::npos);
+
+    // SIGTERM ends open streams too, and the daemon exits 0.
+    auto before = std::chrono::steady_clock::now();
+    CHECK(d.stop() == 0);
+    CHECK(std::chrono::steady_clock::now() - before < std::chrono::seconds(5));
+    ::close(events);
 }
