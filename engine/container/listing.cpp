@@ -53,10 +53,13 @@ Result<ListFilters> parse_list_filters(const std::vector<std::string>& given) {
 }
 
 bool matches_filters(const ListFilters& filters, const ContainerRecord& r, const LiveState& s) {
-    for (const auto& [key, values] : filters)
-        if (std::none_of(values.begin(), values.end(),
-                         [&](const std::string& v) { return matches_one(key, v, r, s); }))
-            return false;
+    auto one = [&](const std::string& key) { return [&](const std::string& v) { return matches_one(key, v, r, s); }; };
+    for (const auto& [key, values] : filters) {
+        // As dockerd: every label filter must match; other keys' values are alternatives.
+        bool ok = key == "label" ? std::all_of(values.begin(), values.end(), one(key))
+                                 : std::any_of(values.begin(), values.end(), one(key));
+        if (!ok) return false;
+    }
     return true;
 }
 

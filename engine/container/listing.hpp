@@ -10,7 +10,8 @@
 
 namespace engine::container {
 
-/// docker ps --filter: values of one key are alternatives, different keys must all match.
+/// docker ps --filter: values of one key are alternatives (label filters must all match),
+/// different keys must all match.
 using ListFilters = std::map<std::string, std::vector<std::string>>;
 
 /// Parses "key=value" filters: name= (substring), id= (prefix), status=, label=key[=value],

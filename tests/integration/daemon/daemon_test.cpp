@@ -193,6 +193,11 @@ TEST_CASE("berthd lists, renames, pauses, restarts, exports and prunes container
     CHECK(items[0]["Names"][0] == "/ca");
     CHECK(items[0]["Image"] == "bb:local");
     CHECK(items[0]["State"] == "running");
+    // Label filters must all match (docker-compose asks for oneoff=True apart).
+    auto oneoff = d.request("GET", "/v1.41/containers/json?all=1&filters="
+                                   "%7B%22label%22%3A+%5B%22com.docker.compose.project%3Dp%22%2C+"
+                                   "%22com.docker.compose.oneoff%3DTrue%22%5D%7D");
+    CHECK(json::parse(oneoff.body).empty());
     auto exited = json::parse(d.request("GET", "/containers/json?all=1&filters=%7B%22status%22%3A%7B%22created%22%3Atrue%7D%7D").body);
     REQUIRE(exited.size() == 1);
     CHECK(exited[0]["Names"][0] == "/cb");
