@@ -85,6 +85,14 @@ int run_daemon(const DaemonOptions& options) {
         log().error("{}", started.error().message);
         return 1;
     }
+    // Lifecycle lines in the log, whoever caused the change.
+    auto logged = events.subscribe([](const Event& e) {
+        auto name = e.attributes.find("name");
+        std::string who = name != e.attributes.end() ? name->second : e.id.substr(0, 12);
+        auto code = e.attributes.find("exitCode");
+        if (code != e.attributes.end()) log().info("[{}] {} {} exitCode={}", who, e.type, e.action, code->second);
+        else log().info("[{}] {} {}", who, e.type, e.action);
+    });
     ApiContext context{engine.value(), events, monitor, options.root, daemon_id(options.root)};
     Router<Handler> router;
     add_system_routes(router, context);

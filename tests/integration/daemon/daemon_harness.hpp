@@ -132,6 +132,15 @@ public:
         return -1;
     }
 
+    /// SIGKILL: leaves the socket file behind, as a crash would.
+    void kill_hard() {
+        if (pid_ <= 0) return;
+        ::kill(pid_, SIGKILL);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+        pid_ = 0;
+    }
+
     /// One request on its own connection ("Connection: close").
     HttpResponse request(const std::string& method, const std::string& target, const std::string& body = "",
                          const std::string& content_type = "application/json") const {

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <thread>
 
@@ -260,11 +262,18 @@ TEST_CASE("one berthd per state root; SIGTERM leaves containers running", "[.roo
 
     REQUIRE(d.request("POST", "/v1.41/containers/create?name=keep", R"({"Image":"bb:local","Cmd":["sleep","60"]})").status == 201);
     REQUIRE(d.request("POST", "/v1.41/containers/keep/start").status == 204);
+    struct stat st {};
+    REQUIRE(::stat(d.socket().c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0660);
     CHECK(d.stop() == 0);
     auto ps = d.cli().run({"ps", "--format", "{{.Names}}"});
     CHECK(ps.out == "keep\n");
-    d.start();  // a new daemon takes over the stale socket and sees the container
+    d.start();  // a new daemon sees the container
     CHECK(json::parse(d.request("GET", "/v1.41/containers/keep/json").body)["State"]["Running"] == true);
+    d.kill_hard();
+    CHECK(::access(d.socket().c_str(), F_OK) == 0);  // stale
+    d.start();  // takes over the stale socket under the lock
+    CHECK(d.request("GET", "/_ping").status == 200);
 }
 
 TEST_CASE("berthd streams live events and serves many connections at once", "[.root][daemon]") {
