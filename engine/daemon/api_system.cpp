@@ -153,6 +153,8 @@ awaitable<void> events(Exchange& ex, ApiContext& c) {
         if (!t) co_return co_await fail(ex, t.error());
         until = t.value();
     }
+    // As dockerd: `until` alone replays everything recorded before it.
+    if (until > 0 && since == 0) since = 1;
     auto mailbox = std::make_shared<Mailbox<Event>>(ex.executor());
     auto subscription = c.events.subscribe([mailbox](const Event& e) { mailbox->put(e); }, since);
     if (!co_await ex.begin_stream(http::status::ok, "application/json")) co_return;
