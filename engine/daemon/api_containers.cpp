@@ -127,6 +127,11 @@ Event container_event(const std::string& action, const ContainerRecord& r,
     return Event{"container", action, r.id, std::move(attributes)};
 }
 
+bool is_running(const ApiContext& c, const std::string& id) {
+    auto found = c.engine.find(id);
+    return found && c.engine.state(found.value()).running;
+}
+
 // The record, or the response already sent (404 etc.).
 awaitable<std::optional<ContainerRecord>> find_or_fail(Exchange& ex, ApiContext& c) {
     auto find_record = [&c, ref = ex.param("id")] { return c.engine.find(ref); };
@@ -148,7 +153,7 @@ awaitable<void> start(Exchange& ex, ApiContext& c) {
     auto record = co_await find_or_fail(ex, c);
     if (!record) co_return;
     auto start_once = [&c, &record]() -> Result<bool> {
-        if (c.engine.state(c.engine.find(record->id).value()).running) return false;
+        if (is_running(c, record->id)) return false;
         auto started = c.engine.start(record->id);
         if (!started) return Error{started.error().sys_errno == ENOENT ? ENOENT : EIO, started.error().message};
         c.events.publish(container_event("start", *record));
@@ -168,7 +173,7 @@ awaitable<void> stop(Exchange& ex, ApiContext& c) {
     if (!t) co_return co_await fail(ex, t.error());
     auto timeout = optional_seconds(ex.query());
     auto stop_if_running = [&c, id = record->id, timeout]() -> Result<bool> {
-        if (!c.engine.state(c.engine.find(id).value()).running) return false;
+        if (!is_running(c, id)) return false;
         if (auto s = c.engine.stop(id, timeout); !s) return s.error();
         c.monitor.scan();
         return true;
@@ -206,11 +211,16 @@ awaitable<void> kill(Exchange& ex, ApiContext& c) {
     std::string signal = ex.query().get("signal", "KILL");
     if (container::parse_signal(signal) == 0)
         co_return co_await ex.error(http::status::bad_request, fmt::format("Invalid signal: {}", signal));
-    auto send_signal = [&c, id = record->id, signal] { return c.engine.kill(id, signal); };
+    auto send_signal = [&c, &record, signal] {
+        // Published first, so that it precedes the `die` the monitor may see at once.
+        if (is_running(c, record->id)) {
+            std::map<std::string, std::string> extra = {{"signal", std::to_string(container::parse_signal(signal))}};
+            c.events.publish(container_event("kill", *record, std::move(extra)));
+        }
+        return c.engine.kill(record->id, signal);
+    };
     auto killed = co_await ex.blocking(send_signal);
     if (!killed) co_return co_await fail(ex, killed.error());
-    std::map<std::string, std::string> extra = {{"signal", std::to_string(container::parse_signal(signal))}};
-    c.events.publish(container_event("kill", *record, std::move(extra)));
     co_await ex.empty(http::status::no_content);
 }
 
