@@ -101,7 +101,7 @@ int run_daemon(const DaemonOptions& options) {
 
     asio::io_context io;
     asio::thread_pool pool(options.pool_threads);
-    Server server(io, pool, std::move(router), ServerOptions{options.socket_path, 16 << 20, options.request_timeout});
+    Server server(io, pool, std::move(router), ServerOptions{options.socket_path, 16 << 20, options.request_timeout, 1024});
     if (auto listening = server.listen(); !listening) {
         log().error("{}", listening.error().message);
         return 1;

@@ -138,6 +138,11 @@ awaitable<void> Server::accept_loop() {
             log().warn("accept on {}: {}", options_.socket_path, ec.message());
             continue;
         }
+        if (sessions_.size() >= options_.max_connections) {
+            log().warn("{} connections open: refusing another", sessions_.size());
+            socket.close(ec);
+            continue;
+        }
         auto session = std::make_shared<Session>();
         session->stream = std::make_shared<Stream>(std::move(socket));
         sessions_.insert(session);

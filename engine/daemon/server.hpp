@@ -166,6 +166,7 @@ struct ServerOptions {
     std::string socket_path = "/run/berth.sock";
     std::uint64_t body_limit = 16 << 20;                  ///< bytes of a request body
     std::chrono::seconds request_timeout{60};             ///< to receive a whole request, idle included
+    size_t max_connections = 1024;                        ///< more are closed at once
 };
 
 class Server {
