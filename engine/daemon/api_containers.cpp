@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "engine/container/archive.hpp"
 #include "engine/container/copy.hpp"
 #include "engine/container/filesystem_changes.hpp"
 #include "engine/container/listing.hpp"
@@ -353,14 +354,21 @@ awaitable<void> export_container(Exchange& ex, ApiContext& c) {
     if (!record) co_return;
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) co_return co_await fail(ex, sys::errno_error("export: pipe"));
-    auto writer = std::make_shared<sys::UniqueFd>(fds[1]);
     asio::posix::stream_descriptor reader(ex.executor(), fds[0]);
-    // The pool task owns the write end: closing it ends the stream.
-    auto task = [&c, id = record->id, dir = c.engine.dir(*record), writer]() mutable {
+    // The pool task alone owns the write end: closing it ends the stream. The tar is written by
+    // a forked child (no exec, so O_CLOEXEC does not apply): it closes its copy of the read end,
+    // or a client that leaves early would leave it blocked on a pipe it holds open itself.
+    auto task = [&c, id = record->id, dir = c.engine.dir(*record), read_end = fds[0],
+                 writer = std::make_shared<sys::UniqueFd>(fds[1])]() mutable {
         // A container that never ran has no writable layer or mount point yet.
         for (const char* sub : {"/upper", "/rootfs"}) (void)sys::make_dirs(dir + sub, 0755);
-        if (auto s = container::export_rootfs(c.engine, id, writer->get()); !s)
-            log().error("[{}] export: {}", id.substr(0, 12), s.error().message);
+        auto where = container::rootfs_location(c.engine, id, false);
+        Status done = where ? container::in_container_root(where.value(), [read_end, fd = writer->get()] {
+                                  ::close(read_end);
+                                  return container::write_tar(fd, "/", "");
+                              })
+                            : Status(where.error());
+        if (!done) log().warn("[{}] export: {}", id.substr(0, 12), done.error().message);
         writer.reset();
         return 0;
     };

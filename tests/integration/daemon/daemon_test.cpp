@@ -220,8 +220,10 @@ TEST_CASE("berthd lists, renames, pauses, restarts, exports and prunes container
 
     auto changes = d.request("GET", "/v1.41/containers/cb/changes");
     CHECK(changes.status == 200);
+    auto export_start = std::chrono::steady_clock::now();
     auto exported = d.request("GET", "/v1.41/containers/cb/export");
     CHECK(exported.status == 200);
+    CHECK(std::chrono::steady_clock::now() - export_start < std::chrono::seconds(10));  // the stream ends
     CHECK(exported.body.size() > 100000);  // busybox is in there
     CHECK(exported.body.find("bin/busybox") != std::string::npos);
 
