@@ -8,6 +8,7 @@
 #include "engine/cli/commands.hpp"
 #include "engine/cli/engine_access.hpp"
 #include "engine/cli/format.hpp"
+#include "engine/container/listing.hpp"
 #include "engine/image/views.hpp"
 #include "engine/sys/clock.hpp"
 
@@ -28,58 +29,11 @@ std::string since(const std::string& rfc3339) {
     return t ? sys::human_duration(sys::now_ns() - *t) : "";
 }
 
-std::string status_text(const container::LiveState& s) {
-    if (s.running) return "Up " + since(s.started_at) + (s.paused ? " (Paused)" : "");
-    if (s.status == "exited") return fmt::format("Exited ({}) {} ago", s.exit_code, since(s.finished_at));
-    return "Created";
-}
-
 std::string command_text(const container::ContainerRecord& r, bool no_trunc) {
     std::string cmd = r.path;
     for (const auto& a : r.args) cmd += " " + a;
     if (!no_trunc && cmd.size() > 20) cmd = cmd.substr(0, 19) + "…";
     return "\"" + cmd + "\"";
-}
-
-// docker ps --filter: values of one key are alternatives, different keys must all match.
-// name= (substring), id= (prefix), status=, label=key[=value], exited=N, ancestor=.
-bool matches_one(const std::string& key, const std::string& value, const container::ContainerRecord& r,
-                 const container::LiveState& s) {
-    if (key == "name") return r.name.find(value) != std::string::npos;
-    if (key == "id") return r.id.rfind(value, 0) == 0;
-    if (key == "status") return s.status == value;
-    if (key == "exited") return s.status == "exited" && std::to_string(s.exit_code) == value;
-    if (key == "ancestor") return r.config.value("Image", "") == value || r.image_id.find(value) != std::string::npos;
-    if (key == "label") {
-        const json labels = r.config.value("Labels", json::object());
-        auto eq = value.find('=');
-        std::string name = value.substr(0, eq);
-        return labels.contains(name) && (eq == std::string::npos || labels[name] == value.substr(eq + 1));
-    }
-    return false;
-}
-
-using Filters = std::map<std::string, std::vector<std::string>>;
-
-Result<Filters> parse_filters(const std::vector<std::string>& given) {
-    static const std::set<std::string> kKeys = {"name", "id", "status", "exited", "ancestor", "label"};
-    Filters filters;
-    for (const auto& f : given) {
-        auto eq = f.find('=');
-        if (eq == std::string::npos) return Error{EINVAL, fmt::format("bad format of filter (expected name=value)")};
-        std::string key = f.substr(0, eq);
-        if (!kKeys.count(key)) return Error{EINVAL, fmt::format("invalid filter '{}'", key)};
-        filters[key].push_back(f.substr(eq + 1));
-    }
-    return filters;
-}
-
-bool matches(const Filters& filters, const container::ContainerRecord& r, const container::LiveState& s) {
-    for (const auto& [key, values] : filters)
-        if (std::none_of(values.begin(), values.end(),
-                         [&](const std::string& v) { return matches_one(key, v, r, s); }))
-            return false;
-    return true;
 }
 
 std::string labels_text(const json& labels) {
@@ -97,7 +51,7 @@ json row_of(const container::ContainerRecord& r, const container::LiveState& s, 
             {"RunningFor", since(r.created) + " ago"},
             {"Ports", ""},
             {"State", s.status},
-            {"Status", status_text(s)},
+            {"Status", container::status_text(s)},
             {"Names", r.name},
             {"Labels", labels_text(r.config.value("Labels", json::object()))},
             {"Mounts", ""},
@@ -105,7 +59,7 @@ json row_of(const container::ContainerRecord& r, const container::LiveState& s, 
 }
 
 int run_ps(const Globals& g, const PsFlags& f) {
-    auto filters = parse_filters(f.filters);
+    auto filters = container::parse_list_filters(f.filters);
     if (!filters) return report(filters.error());
     auto engine = open_engine(g);
     if (!engine) return 1;
@@ -115,7 +69,7 @@ int run_ps(const Globals& g, const PsFlags& f) {
         if (limit >= 0 && static_cast<int>(rows.size()) >= limit) break;
         auto s = engine->state(r);
         if (!f.all && limit < 0 && !s.running) continue;
-        if (!matches(filters.value(), r, s)) continue;
+        if (!container::matches_filters(filters.value(), r, s)) continue;
         rows.push_back(row_of(r, s, f.no_trunc));
     }
     std::string format = f.quiet ? "{{.ID}}" : f.format;
