@@ -76,7 +76,8 @@ Status add_user_mounts(const json& host, std::map<std::string, MountPoint>& out)
         if (auto s = add(volumes::parse_bind(b.get<std::string>())); !s) return s;
     for (const auto& m : host.value("Mounts", json::array()))
         if (auto s = add(volumes::parse_api_mount(m)); !s) return s;
-    for (const auto& [dest, _] : host.value("Tmpfs", json::object()).items())
+    const json tmpfs = host.value("Tmpfs", json::object());  // items() must outlive the loop
+    for (const auto& [dest, _] : tmpfs.items())
         if (seen.count(dest)) return Error{EINVAL, fmt::format("Duplicate mount point: {}", dest)};
     return sys::ok();
 }
@@ -84,7 +85,8 @@ Status add_user_mounts(const json& host, std::map<std::string, MountPoint>& out)
 // Image VOLUMEs not covered by the user's mounts become anonymous volumes. An empty or relative
 // path is refused (CVE-2022-23648 copied host content through one).
 Status add_image_volumes(const json& config, std::map<std::string, MountPoint>& out) {
-    for (const auto& [path, _] : config.value("Volumes", json::object()).items()) {
+    const json image_volumes = config.value("Volumes", json::object());
+    for (const auto& [path, _] : image_volumes.items()) {
         if (auto s = volumes::check_destination(path, "volume"); !s)
             return std::move(s).context("image volume").error();
         auto m = volumes::parse_bind(path);
@@ -295,7 +297,10 @@ std::map<std::string, std::vector<std::string>> volumes_in_use(const std::string
     std::map<std::string, std::vector<std::string>> in_use;
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(root + "/containers", ec)) {
-        if (!entry.is_directory()) continue;
+        // Only live records: the shim renames a --rm container to "<id>.removing" on its way out.
+        if (!entry.is_directory() || !sys::exists(entry.path().string() + "/config.json") ||
+            entry.path().filename().string().find('.') != std::string::npos)
+            continue;
         for (const auto& m : load_mounts(entry.path().string()))
             if (m.type == "volume") in_use[m.source].push_back(entry.path().filename().string());
     }
