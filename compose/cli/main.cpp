@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
         Parts parts = all || word == "image" || word == "container" ? Parts::kAll : Parts::kTopLevel;
         engine::cli::add_image_commands(app, engine_globals, engine_action, parts);
         engine::cli::add_container_commands(app, engine_globals, engine_action, parts);
+        if (all || word == "volume") engine::cli::add_volume_commands(app, engine_globals, engine_action);
         if (parts == Parts::kTopLevel && !has_subcommand(app, word)) {
             engine::cli::add_image_commands(app, engine_globals, engine_action, Parts::kGroup);
             engine::cli::add_container_commands(app, engine_globals, engine_action, Parts::kGroup);

@@ -34,4 +34,7 @@ void add_image_commands(CLI::App& app, const Globals& globals, Action& action, P
 void add_container_commands(CLI::App& app, const Globals& globals, Action& action,
                             Parts parts = Parts::kAll);
 
+/// volume {create,ls,inspect,rm,prune}.
+void add_volume_commands(CLI::App& app, const Globals& globals, Action& action);
+
 }  // namespace engine::cli

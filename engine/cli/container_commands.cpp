@@ -152,7 +152,7 @@ void add_lifecycle(CLI::App& app, const Globals& g, Action& action) {
     auto force = std::make_shared<bool>(false);
     auto volumes = std::make_shared<bool>(false);
     add_simple(app, g, action, "rm", "Remove one or more containers",
-               [force](auto& e, auto& r) { return e.remove(r, *force); },
+               [force, volumes](auto& e, auto& r) { return e.remove(r, *force, *volumes); },
                [force, volumes](CLI::App& c) {
                    c.add_flag("-f,--force", *force, "Force the removal of a running container (uses SIGKILL)");
                    c.add_flag("-v,--volumes", *volumes, "Remove anonymous volumes associated with the container");

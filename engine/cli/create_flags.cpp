@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "engine/container/spec_builder.hpp"
+#include "volumes/mount_point.hpp"
 
 namespace engine::cli {
 namespace {
@@ -144,6 +145,9 @@ void add_create_flags(CLI::App& cmd, CreateFlags& f) {
     cmd.add_flag("--read-only", f.read_only, "Mount the container's root filesystem as read only");
     cmd.add_flag("--privileged", f.privileged, "Give extended privileges to this container");
     cmd.add_flag("--init", f.init, "Run an init inside the container that forwards signals and reaps processes");
+    cmd.add_option("-v,--volume", f.volumes, "Bind mount a volume")->allow_extra_args(false);
+    cmd.add_option("--mount", f.mounts, "Attach a filesystem mount to the container")->allow_extra_args(false);
+    cmd.add_option("--volumes-from", f.volumes_from, "Mount volumes from the specified container(s)")->allow_extra_args(false);
     cmd.add_option("--tmpfs", f.tmpfs, "Mount a tmpfs directory")->allow_extra_args(false);
     cmd.add_option("--cap-add", f.cap_add, "Add Linux capabilities")->allow_extra_args(false);
     cmd.add_option("--cap-drop", f.cap_drop, "Drop Linux capabilities")->allow_extra_args(false);
@@ -202,6 +206,14 @@ Result<container::CreateRequest> to_create_request(const CreateFlags& f) {
         return Error{EINVAL, "Conflicting options: --restart and --rm"};
     if (auto s = add_resources(f, host); !s) return s.error();
     if (auto s = add_limits(f, host); !s) return s.error();
+    host["Binds"] = f.volumes;
+    host["VolumesFrom"] = f.volumes_from;
+    host["Mounts"] = json::array();
+    for (const auto& m : f.mounts) {
+        auto parsed = volumes::parse_mount_flag(m);
+        if (!parsed) return parsed.error();
+        host["Mounts"].push_back(parsed.value());
+    }
     request.config = config;
     request.host_config = host;
     return request;

@@ -17,7 +17,7 @@ struct CreateFlags {
     bool interactive = false, tty = false, read_only = false, privileged = false, init = false;
     bool auto_remove = false;
     std::vector<std::string> env, env_files, labels, tmpfs, cap_add, cap_drop, security_opts,
-        ulimits, group_add, sysctls, log_opts;
+        ulimits, group_add, sysctls, log_opts, volumes, mounts, volumes_from;
     std::string memory, memory_swap, cpus, cpuset_cpus, cpuset_mems;
     std::int64_t cpu_shares = 0, pids_limit = 0;
     int oom_score_adj = 0;

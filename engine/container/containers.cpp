@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include "engine/container/mounts.hpp"
 #include "engine/container/seccomp_cache.hpp"
 #include "engine/container/spec_builder.hpp"
 #include "engine/runtime/cgroup.hpp"
@@ -47,12 +48,24 @@ Result<std::string> Containers::create(const CreateRequest& request) {
     auto command = command_of(record.config);
     if (!command) return command.error();
     std::tie(record.path, record.args) = command.value();
+    auto mounts_of = [this](const std::string& ref) -> Result<std::vector<volumes::MountPoint>> {
+        auto other = find(ref);
+        if (!other) return other.error();
+        return load_mounts(store_.dir(other.value().id));
+    };
+    auto mounts = plan_mounts(record.config, record.host_config, mounts_of);
+    if (!mounts) return mounts.error();
     auto lock = store_.lock();
     if (!lock) return lock.error();
     record.name = request.name.empty()
         ? generate_name([&](const std::string& n) { return store_.find(n).ok(); })
         : (request.name[0] == '/' ? request.name.substr(1) : request.name);
     if (auto added = store_.add(record); !added) return added.error();
+    if (auto made = create_mounts(options_.root, store_.dir(record.id), mounts.value(), image.value().layer_dirs);
+        !made) {
+        (void)store_.remove(record.id);
+        return made.error();
+    }
     return record.id;
 }
 
@@ -84,6 +97,7 @@ Result<shim::Started> Containers::start(const std::string& ref, bool attach) {
     if (auto prepared = prepare_files(record); !prepared) return prepared.error();
     auto spec = build_spec(record, ContainerPaths{dir, image.value().layer_dirs});
     if (!spec) return spec.error();
+    if (auto mounted = add_volume_mounts(options_.root, dir, spec.value()); !mounted) return mounted.error();
     auto program = cached_seccomp_program(runtime_dir() + "/seccomp", spec.value().seccomp,
                                           spec.value().capabilities);
     if (!program) return program.error();

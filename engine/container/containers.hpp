@@ -6,6 +6,7 @@
 // whatever crashed, what this reports is the truth.
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -60,8 +61,9 @@ public:
     /// Sends `signal` (a name like "KILL"/"SIGHUP" or a number) to the container's process.
     Status kill(const std::string& ref, const std::string& signal = "KILL");
     Status restart(const std::string& ref, std::optional<int> timeout_s = std::nullopt);
-    /// Removes a container; a running one only with `force` (it is killed first).
-    Status remove(const std::string& ref, bool force);
+    /// Removes a container; a running one only with `force` (it is killed first). With
+    /// `remove_volumes`, its anonymous volumes go too (rm -v).
+    Status remove(const std::string& ref, bool force, bool remove_volumes = false);
     Status pause(const std::string& ref);
     Status unpause(const std::string& ref);
     Status rename(const std::string& ref, const std::string& new_name);
@@ -89,6 +91,8 @@ private:
     Status prepare_files(const ContainerRecord& record) const;
     Status signal_process(const ContainerRecord& record, int signal) const;
     Status set_paused(const std::string& ref, bool paused);
+    /// The volumes running containers other than `except_id` use (they stay mounted).
+    std::set<std::string> busy_volumes(const std::string& except_id) const;
 
     EngineOptions options_;
     ContainerStore store_;

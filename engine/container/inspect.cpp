@@ -1,6 +1,7 @@
 // Docker's inspect document for a container.
 #include "engine/container/containers.hpp"
 
+#include "engine/container/mounts.hpp"
 #include "engine/shim/shim.hpp"
 
 namespace engine::container {
@@ -59,7 +60,7 @@ Result<json> Containers::inspect(const std::string& ref) const {
                 {"ExecIDs", nullptr},
                 {"HostConfig", host_config},
                 {"GraphDriver", graph},
-                {"Mounts", json::array()},
+                {"Mounts", inspect_mounts(options_.root, dir)},
                 {"Config", r.config},
                 {"NetworkSettings", {{"Networks", json::object()}, {"Ports", json::object()}}}};
 }

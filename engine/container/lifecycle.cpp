@@ -6,6 +6,7 @@
 #include <cctype>
 #include <map>
 
+#include "engine/container/mounts.hpp"
 #include "engine/container/processes.hpp"
 #include "engine/runtime/cgroup.hpp"
 #include "engine/runtime/launcher.hpp"
@@ -78,7 +79,7 @@ Status Containers::stop(const std::string& ref, std::optional<int> timeout_s) {
     if (auto s = signal_process(record, SIGKILL); !s && state(record).running) return s;
     auto exited = shim::wait_exit(store_.dir(record.id), -1);
     if (!exited) return exited.error();
-    return sys::ok();
+    return release_volumes(options_.root, load_mounts(store_.dir(record.id)), busy_volumes(record.id), false);
 }
 
 Status Containers::restart(const std::string& ref, std::optional<int> timeout_s) {
@@ -88,7 +89,7 @@ Status Containers::restart(const std::string& ref, std::optional<int> timeout_s)
     return sys::ok();
 }
 
-Status Containers::remove(const std::string& ref, bool force) {
+Status Containers::remove(const std::string& ref, bool force, bool remove_volumes) {
     auto found = store_.find(ref);
     if (!found) return found.error();
     const ContainerRecord& record = found.value();
@@ -103,7 +104,17 @@ Status Containers::remove(const std::string& ref, bool force) {
     }
     // A shim that died abnormally cannot have removed the cgroup; an empty one is removed here.
     (void)runtime::destroy_cgroup(cgroup_parent_of(record), record.id);
-    return store_.remove(record.id);
+    auto mounts = load_mounts(store_.dir(record.id));  // read before the directory goes
+    if (auto s = store_.remove(record.id); !s) return s;
+    return release_volumes(options_.root, mounts, busy_volumes(record.id), remove_volumes);
+}
+
+std::set<std::string> Containers::busy_volumes(const std::string& except_id) const {
+    std::set<std::string> busy;
+    for (const auto& other : store_.list())
+        if (other.id != except_id && state(other).running)
+            for (const auto& m : load_mounts(store_.dir(other.id))) busy.insert(m.source);
+    return busy;
 }
 
 Status Containers::set_paused(const std::string& ref, bool paused) {
