@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include "engine/container/networking.hpp"
 #include "engine/container/seccomp_cache.hpp"
 #include "engine/container/spec_builder.hpp"
 #include "engine/runtime/cgroup.hpp"
@@ -52,7 +53,13 @@ Result<std::string> Containers::create(const CreateRequest& request) {
     record.name = request.name.empty()
         ? generate_name([&](const std::string& n) { return store_.find(n).ok(); })
         : (request.name[0] == '/' ? request.name.substr(1) : request.name);
-    if (auto added = store_.add(record); !added) return added.error();
+    Networking networking(options_);
+    if (auto net = networking.register_container(record, request.networking_config); !net)
+        return net.error();
+    if (auto added = store_.add(record); !added) {
+        networking.forget(record.id);
+        return added.error();
+    }
     return record.id;
 }
 
@@ -84,6 +91,13 @@ Result<shim::Started> Containers::start(const std::string& ref, bool attach) {
     if (auto prepared = prepare_files(record); !prepared) return prepared.error();
     auto spec = build_spec(record, ContainerPaths{dir, image.value().layer_dirs});
     if (!spec) return spec.error();
+    Networking networking(options_);
+    networking.sweep([&](const std::string& id) { return store_.find(id).ok(); });
+    if (auto net = networking.attach(record, dir, spec.value(),
+                                     [&](const std::string& other) { return running_pid(other); });
+        !net)
+        return net.error();
+    AttachedUntilStarted network_guard{networking, record.id};
     auto program = cached_seccomp_program(runtime_dir() + "/seccomp", spec.value().seccomp,
                                           spec.value().capabilities);
     if (!program) return program.error();
@@ -113,7 +127,19 @@ Result<shim::Started> Containers::start(const std::string& ref, bool attach) {
         record.paused = false;
         if (auto saved = store_.save(record); !saved) return saved.error();
     }
-    return shim::start_shim(dir, options);
+    auto started = shim::start_shim(dir, options);
+    if (started) network_guard.keep();
+    return started;
+}
+
+Result<pid_t> Containers::running_pid(const std::string& ref) const {
+    auto other = store_.find(ref);
+    if (!other) return other.error();
+    LiveState s = state(other.value());
+    if (!s.running)
+        return Error{EINVAL, fmt::format("cannot join network of a non running container: {}",
+                                         other.value().id)};
+    return s.pid;
 }
 
 Result<std::string> Containers::shim_binary() const {

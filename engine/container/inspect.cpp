@@ -1,6 +1,7 @@
 // Docker's inspect document for a container.
 #include "engine/container/containers.hpp"
 
+#include "engine/container/networking.hpp"
 #include "engine/shim/shim.hpp"
 
 namespace engine::container {
@@ -61,7 +62,7 @@ Result<json> Containers::inspect(const std::string& ref) const {
                 {"GraphDriver", graph},
                 {"Mounts", json::array()},
                 {"Config", r.config},
-                {"NetworkSettings", {{"Networks", json::object()}, {"Ports", json::object()}}}};
+                {"NetworkSettings", Networking(options_).settings(r)}};
 }
 
 }  // namespace engine::container
