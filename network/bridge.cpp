@@ -144,6 +144,13 @@ Result<NetworkRecord> Networks::create(const NetworkRequest& request) {
     if (pool_request.subnet) {
         auto subnet = parse_subnet(*pool_request.subnet);
         if (!subnet) return subnet.error();
+        // Another network is the likelier clash and the more useful name in the error.
+        auto state = ipam_.load();
+        if (!state) return state.error();
+        for (const auto& [name, other] : state.value().networks)
+            if (other.subnet.overlaps(subnet.value()))
+                return invalid(fmt::format("subnet \"{}\" overlaps with network \"{}\" ({})",
+                                           *pool_request.subnet, name, other.subnet.to_string()));
         if (auto free = check_host_routes(subnet.value(), routes.value()); !free) return free.error();
     } else {
         auto subnet = choose_subnet(routes.value());

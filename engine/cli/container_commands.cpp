@@ -235,6 +235,9 @@ void add_container_commands(CLI::App& app, const Globals& g, Action& action, Par
         group->get_subcommand("rm")->alias("remove");
     }
     void add_logs_command(CLI::App&, CLI::App&, const Globals&, Action&); add_logs_command(*top, *group, g, action);
+    // `berth network ...` comes with the groups: it has no top-level spelling.
+    void add_network_commands(CLI::App&, const Globals&, Action&);
+    if (parts != Parts::kTopLevel) add_network_commands(app, g, action);
 }
 
 }  // namespace engine::cli
