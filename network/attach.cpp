@@ -68,18 +68,29 @@ std::string peer_veth_name(const std::string& container_id, int slot) {
 
 namespace {
 
-Result<std::string> read_mac(const std::string& netns_path, int netns_fd, const std::string& name) {
-    std::string mac;
-    auto read = run_in_netns(netns_fd, [&](RouteSocket& sock) -> Status {
+// Docker's MAC for an address: 02:42 and the four address bytes. Deterministic, so a peer's
+// neighbour cache stays right when a container comes back with the same address.
+std::string mac_of(Ipv4Address address) {
+    std::uint32_t v = address.value;
+    return fmt::format("02:42:{:02x}:{:02x}:{:02x}:{:02x}", v >> 24, (v >> 16) & 0xff,
+                       (v >> 8) & 0xff, v & 0xff);
+}
+
+Status set_mac(int netns_fd, const std::string& name, const std::string& mac) {
+    return run_in_netns(netns_fd, [&](RouteSocket& sock) -> Status {
         auto link = get_link(sock, name);
         if (!link) return link.error();
-        char buf[64] = {};
-        if (nl_addr* addr = rtnl_link_get_addr(link.value().get()))
-            mac = nl_addr2str(addr, buf, sizeof buf);
+        nl_addr* raw = nullptr;
+        if (int err = nl_addr_parse(mac.c_str(), AF_LLC, &raw); err < 0)
+            return nl_error(err, fmt::format("parse MAC address {}", mac));
+        NlPtr<nl_addr> addr(raw);
+        NlPtr<rtnl_link> change(rtnl_link_alloc());
+        if (!change) return Error{ENOMEM, "allocate link: out of memory"};
+        rtnl_link_set_addr(change.get(), addr.get());
+        if (int err = rtnl_link_change(sock.get(), link.value().get(), change.get(), 0); err < 0)
+            return nl_error(err, fmt::format("set MAC address of \"{}\" to {}", name, mac));
         return engine::sys::ok();
     });
-    if (!read) return std::move(read).context(fmt::format("read MAC address in {}", netns_path)).error();
-    return mac;
 }
 
 }  // namespace
@@ -94,8 +105,11 @@ Result<std::string> attach_endpoint(const std::string& netns_path, const Endpoin
                                                  {endpoint.address, endpoint.prefix},
                                                  endpoint.gateway}};
     if (auto attached = attach_veth(sock.value(), attachment); !attached) return attached.error();
-    auto mac = read_mac(netns_path, netns.get(), endpoint.interface);
-    if (!mac) (void)delete_link(sock.value(), endpoint.host_veth);
+    const std::string mac = mac_of(endpoint.address);
+    if (auto set = set_mac(netns.get(), endpoint.interface, mac); !set) {
+        (void)delete_link(sock.value(), endpoint.host_veth);
+        return std::move(set).context(fmt::format("in {}", netns_path)).error();
+    }
     return mac;
 }
 
