@@ -257,3 +257,43 @@ TEST_CASE("netattach: 50 create/connect/rm cycles leak nothing", "[.root][netatt
     CHECK(ipam["networks"]["loop"]["addresses"].empty());
     CHECK(ipam["networks"]["bridge"]["addresses"].empty());
 }
+
+TEST_CASE("netattach: network ls, filters, inspect -f, prune, and a failed create undone",
+          "[.root][netattach]") {
+    REQUIRE_ROOT();
+    NetworkEnv env("10.213.160.0/24");
+    BerthCli berth;
+    create_network(berth, env, "alpha", "10.213.161.0/24",
+                   {"--label", "tier=web", "--gateway", "10.213.161.254", "--ip-range", "10.213.161.128/25"});
+    create_network(berth, env, "beta", "10.213.162.0/24");
+    auto table = ok(berth, {"network", "ls"}).out;
+    CHECK(table.rfind("NETWORK ID", 0) == 0);
+    for (const char* name : {"alpha", "beta", "bridge", "host", "none"})
+        CHECK(table.find(name) != std::string::npos);
+    CHECK(ok(berth, {"network", "ls", "--filter", "label=tier=web", "--format", "{{.Name}}"}).out == "alpha\n");
+    CHECK(ok(berth, {"network", "ls", "-f", "type=custom", "--format", "{{.Name}}"}).out == "alpha\nbeta\n");
+    auto quiet = ok(berth, {"network", "ls", "-q", "--no-trunc", "-f", "name=bet"}).out;
+    CHECK(quiet.size() == 65);
+    CHECK(ok(berth, {"network", "inspect", "-f", "{{json .IPAM.Config}}", "alpha"}).out ==
+          "[{\"Gateway\":\"10.213.161.254\",\"IPRange\":\"10.213.161.128/25\",\"Subnet\":\"10.213.161.0/24\"}]\n");
+    auto alpha = json::parse(ok(berth, {"network", "inspect", "alpha"}).out)[0];
+    CHECK(alpha["IPAM"]["Config"][0]["Gateway"] == "10.213.161.254");
+    CHECK(alpha["IPAM"]["Config"][0]["IPRange"] == "10.213.161.128/25");
+    CHECK(alpha["Labels"]["tier"] == "web");
+    CHECK(ok(berth, {"network", "inspect", "-f", "{{.Name}}", quiet.substr(0, 6)}).out == "beta\n");
+
+    // A bridge name already taken: the create fails and leaves no record and no pool.
+    auto taken = berth.run({"network", "create", "--subnet", "10.213.163.0/24", "-o",
+                            "com.docker.network.bridge.name=" + env.bridge("alph"), "gamma"});
+    CHECK(taken.code != 0);
+    CHECK(taken.err.find("already exists") != std::string::npos);
+    CHECK(berth.run({"network", "inspect", "gamma"}).code != 0);
+    auto ipam = json::parse(test_support::run_capture("cat " + berth.root() + "/network/ipam.json"));
+    CHECK(!ipam["networks"].contains("gamma"));
+    CHECK(berth.run({"network", "rm", "bridge"}).code != 0);
+
+    auto pruned = ok(berth, {"network", "prune", "-f"}).out;
+    CHECK(pruned == "Deleted Networks:\nalpha\nbeta\n");
+    CHECK(!has_link(env.bridge("alph")));
+    CHECK(!has_link(env.bridge("beta")));
+}
