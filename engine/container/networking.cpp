@@ -311,6 +311,25 @@ void Networking::teardown(const std::string& id) {
     }
     if (auto removed = network::remove_netns(netns_path(id)); !removed)
         log().warn("[{}] {}", id.substr(0, 12), removed.error().message);
+    release_leftover_addresses(id);
+}
+
+void Networking::release_leftover_addresses(const std::string& id) {
+    // Addresses a crash left allocated between IPAM and the endpoint file: IPAM knows their owner.
+    auto owns_any = [&](const network::IpamState& state) {
+        for (const auto& [name, pool] : state.networks)
+            for (const auto& [address, owner] : pool.allocated)
+                if (owner == id) return true;
+        return false;
+    };
+    auto state = networks_.ipam().load();
+    if (!state || !owns_any(state.value())) return;
+    auto released = networks_.ipam().update([&](network::IpamState& current) -> Status {
+        for (auto& [name, pool] : current.networks)
+            std::erase_if(pool.allocated, [&](const auto& entry) { return entry.second == id; });
+        return sys::ok();
+    });
+    if (!released) log().warn("[{}] release addresses: {}", id.substr(0, 12), released.error().message);
 }
 
 void Networking::forget(const std::string& id) {
@@ -330,6 +349,10 @@ void Networking::sweep(const std::function<bool(const std::string& id)>& contain
         }
         ::closedir(d);
     }
+    if (auto state = networks_.ipam().load())
+        for (const auto& [name, pool] : state.value().networks)
+            for (const auto& [address, owner] : pool.allocated)
+                if (owner.size() == 64) ids.insert(owner);
     for (const auto& id : ids)
         if (!container_exists(id)) forget(id);
 }

@@ -80,6 +80,7 @@ private:
     Status save(const std::string& id, const nlohmann::json& doc) const;
     Status attach_one(const std::string& id, nlohmann::json& endpoint, int slot, bool primary);
     void detach_one(const std::string& id, nlohmann::json& endpoint);
+    void release_leftover_addresses(const std::string& id);
     Status write_hosts(const ContainerRecord& record, const std::string& container_dir,
                        const nlohmann::json& doc) const;
 
