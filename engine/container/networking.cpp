@@ -1,6 +1,8 @@
 #include "engine/container/networking.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -130,6 +132,16 @@ Status Networking::save(const std::string& id, const json& doc) const {
     return sys::write_file_atomic(endpoints_path(id), doc.dump(2) + "\n", 0600);
 }
 
+Result<sys::UniqueFd> Networking::lock_container(const std::string& id) const {
+    if (auto made = sys::make_dirs(endpoints_dir(), 0700); !made) return made.error();
+    const std::string path = endpoints_dir() + "/" + id + ".lock";
+    sys::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (!fd) return sys::errno_error("open {}", path);
+    while (::flock(fd.get(), LOCK_EX) != 0)
+        if (errno != EINTR) return sys::errno_error("lock {}", path);
+    return fd;
+}
+
 Status Networking::register_container(const ContainerRecord& record, const json& networking_config) {
     const std::string mode = normalized_mode(record.host_config);
     json endpoints_config = networking_config.is_object()
@@ -249,7 +261,9 @@ Status Networking::write_hosts(const ContainerRecord& record, const std::string&
 
 Status Networking::attach(const ContainerRecord& record, const std::string& container_dir,
                           runtime::ContainerSpec& spec, const RunningPid& running_pid) {
-    teardown(record.id);
+    auto lock = lock_container(record.id);
+    if (!lock) return lock.error();
+    teardown_locked(record.id);
     auto doc = load(record.id);
     if (!doc) {
         // A container created before networking was recorded: its mode alone.
@@ -280,7 +294,7 @@ Status Networking::attach(const ContainerRecord& record, const std::string& cont
         if (endpoint.value("Driver", "") != "bridge") continue;
         if (auto made = attach_one(record.id, endpoint, slot, slot == 0); !made) {
             (void)save(record.id, state);
-            teardown(record.id);
+            teardown_locked(record.id);
             return std::move(made).context(fmt::format("attach container {} to network {}",
                                                        record.name, endpoint.value("Name", "")));
         }
@@ -288,7 +302,7 @@ Status Networking::attach(const ContainerRecord& record, const std::string& cont
     }
     state["Netns"] = netns_path(record.id);
     if (auto saved = save(record.id, state); !saved) {
-        teardown(record.id);
+        teardown_locked(record.id);
         return saved;
     }
     if (auto hosts = write_hosts(record, container_dir, state); !hosts) return hosts;
@@ -297,6 +311,12 @@ Status Networking::attach(const ContainerRecord& record, const std::string& cont
 }
 
 void Networking::teardown(const std::string& id) {
+    auto lock = lock_container(id);
+    if (!lock) log().warn("[{}] {}", id.substr(0, 12), lock.error().message);
+    teardown_locked(id);
+}
+
+void Networking::teardown_locked(const std::string& id) {
     if (auto doc = load(id)) {
         bool changed = false;
         for (auto& endpoint : doc.value()["Endpoints"]) {
@@ -333,8 +353,10 @@ void Networking::release_leftover_addresses(const std::string& id) {
 }
 
 void Networking::forget(const std::string& id) {
-    teardown(id);
+    auto lock = lock_container(id);
+    teardown_locked(id);
     ::unlink(endpoints_path(id).c_str());
+    ::unlink((endpoints_dir() + "/" + id + ".lock").c_str());
 }
 
 void Networking::sweep(const std::function<bool(const std::string& id)>& container_exists) {
@@ -360,6 +382,8 @@ void Networking::sweep(const std::function<bool(const std::string& id)>& contain
 Status Networking::connect(const ContainerRecord& record, bool running,
                            const std::string& container_dir, const std::string& network_ref,
                            const std::string& ip, const std::vector<std::string>& aliases) {
+    auto lock = lock_container(record.id);
+    if (!lock) return lock.error();
     auto doc = load(record.id);
     if (!doc) {
         if (auto made = register_container(record, json::object()); !made) return made;
@@ -400,6 +424,8 @@ Status Networking::disconnect(const ContainerRecord& record, bool running,
                               const std::string& container_dir, const std::string& network_ref) {
     auto net = networks_.store().find(network_ref);
     if (!net) return net.error();
+    auto lock = lock_container(record.id);
+    if (!lock) return lock.error();
     auto doc = load(record.id);
     if (!doc)
         return invalid(fmt::format("container {} is not connected to network {}", record.id,

@@ -15,6 +15,7 @@
 
 #include "engine/container/containers.hpp"
 #include "engine/runtime/container_spec.hpp"
+#include "engine/sys/unique_fd.hpp"
 #include "network/bridge.hpp"
 
 namespace engine::container {
@@ -81,6 +82,9 @@ private:
     Status attach_one(const std::string& id, nlohmann::json& endpoint, int slot, bool primary);
     void detach_one(const std::string& id, nlohmann::json& endpoint);
     void release_leftover_addresses(const std::string& id);
+    void teardown_locked(const std::string& id);
+    /// Serializes the changes to one container's endpoints (start, stop, connect, ...).
+    Result<sys::UniqueFd> lock_container(const std::string& id) const;
     Status write_hosts(const ContainerRecord& record, const std::string& container_dir,
                        const nlohmann::json& doc) const;
 
