@@ -99,7 +99,9 @@ Status apply_network_flags(const std::string& mode, const std::string& ip,
     return sys::ok();
 }
 
-static network::BridgeSettings settings_or_default(const EngineOptions& options, std::string& error) {
+namespace {
+
+network::BridgeSettings settings_or_default(const EngineOptions& options, std::string& error) {
     auto settings = bridge_settings(options);
     if (settings) return settings.value();
     error = settings.error().message;
@@ -107,6 +109,8 @@ static network::BridgeSettings settings_or_default(const EngineOptions& options,
     fallback.default_bridge = options.default_bridge;
     return fallback;
 }
+
+}  // namespace
 
 Networking::Networking(const EngineOptions& options)
     : root_(options.root), networks_(options.root, settings_or_default(options, settings_error_)) {}

@@ -110,7 +110,7 @@ TEST_CASE("netattach: containers on a network reach each other, others do not", 
     NetworkEnv env("10.213.110.0/24");
     BerthCli berth;
     berth.import_busybox();
-    create_network(berth, env, "front", "10.213.111.0/24");
+    create_network(berth, env, "front", "10.213.111.0/24", {"-o", "com.docker.network.driver.mtu=1400"});
     create_network(berth, env, "back", "10.213.112.0/24", {"--internal"});
     CHECK(has_link(env.bridge("fron")));
     sleeper(berth, {"--name", "web", "--network", "front"});
@@ -119,6 +119,7 @@ TEST_CASE("netattach: containers on a network reach each other, others do not", 
     sleeper(berth, {"--name", "lonely", "--network", "back"});
     CHECK(ip_of(berth, "db", "front") == "10.213.111.50");
     CHECK(ping(berth, "web", ip_of(berth, "db", "front")) == 0);
+    CHECK(ok(berth, {"exec", "web", "ip", "-o", "link", "show", "eth0"}).out.find("mtu 1400") != std::string::npos);
     CHECK(ping(berth, "db", ip_of(berth, "web", "front")) == 0);
     // An internal network has no route out of its subnet.
     CHECK(ping(berth, "lonely", ip_of(berth, "web", "front")) != 0);
