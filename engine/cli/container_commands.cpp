@@ -10,6 +10,7 @@
 #include "engine/cli/attach_client.hpp"
 #include "engine/cli/create_flags.hpp"
 #include "engine/cli/engine_access.hpp"
+#include "engine/container/networking.hpp"
 #include "engine/runtime/cgroup.hpp"
 
 namespace engine::cli {
@@ -50,6 +51,7 @@ int run_container(const Globals& g, const CreateFlags& flags, bool detach) {
     if (flags.auto_remove) {
         // As docker run --rm: return once the container is gone (the shim removes it).
         for (int i = 0; i < 1000 && engine->find(id.value()); ++i) ::usleep(5000);
+        container::forget_networking(engine->options(), id.value());
         return code;
     }
     if (auto waited = engine->wait(id.value())) code = waited.value();
@@ -233,6 +235,9 @@ void add_container_commands(CLI::App& app, const Globals& g, Action& action, Par
         group->get_subcommand("rm")->alias("remove");
     }
     void add_logs_command(CLI::App&, CLI::App&, const Globals&, Action&); add_logs_command(*top, *group, g, action);
+    // `berth network ...` comes with the groups: it has no top-level spelling.
+    void add_network_commands(CLI::App&, const Globals&, Action&);
+    if (parts != Parts::kTopLevel) add_network_commands(app, g, action);
 }
 
 }  // namespace engine::cli

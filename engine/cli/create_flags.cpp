@@ -3,6 +3,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "engine/container/networking.hpp"
 #include "engine/container/spec_builder.hpp"
 #include "volumes/mount_point.hpp"
 
@@ -168,6 +169,10 @@ void add_create_flags(CLI::App& cmd, CreateFlags& f) {
     cmd.add_option("--stop-timeout", f.stop_timeout, "Timeout (in seconds) to stop a container");
     cmd.add_option("--restart", f.restart, "Restart policy to apply when a container exits");
     cmd.add_option("--cgroup-parent", f.cgroup_parent, "Optional parent cgroup for the container");
+    cmd.add_option("--network,--net", f.network, "Connect a container to a network");
+    cmd.add_option("--ip", f.ip, "IPv4 address (e.g., 172.30.100.104)");
+    cmd.add_option("--network-alias", f.network_aliases, "Add network-scoped alias for the container")
+        ->allow_extra_args(false);
     cmd.add_option("image", f.image, "IMAGE [COMMAND] [ARG...]")->required();
     // Everything after the image belongs to the container's command, as in docker.
     cmd.positionals_at_end(false);
@@ -198,7 +203,7 @@ Result<container::CreateRequest> to_create_request(const CreateFlags& f) {
                  {"Privileged", f.privileged}, {"Init", f.init}, {"CapAdd", f.cap_add},
                  {"CapDrop", f.cap_drop}, {"SecurityOpt", f.security_opts},
                  {"GroupAdd", f.group_add}, {"OomScoreAdj", f.oom_score_adj},
-                 {"CgroupParent", f.cgroup_parent}, {"NetworkMode", "none"}};
+                 {"CgroupParent", f.cgroup_parent}};
     auto policy = restart_policy(f.restart);
     if (!policy) return policy.error();
     host["RestartPolicy"] = policy.value();
@@ -214,6 +219,10 @@ Result<container::CreateRequest> to_create_request(const CreateFlags& f) {
         if (!parsed) return parsed.error();
         host["Mounts"].push_back(parsed.value());
     }
+    if (auto s = container::apply_network_flags(f.network, f.ip, f.network_aliases, host,
+                                                request.networking_config);
+        !s)
+        return s.error();
     request.config = config;
     request.host_config = host;
     return request;

@@ -22,6 +22,8 @@ struct CreateFlags {
     std::int64_t cpu_shares = 0, pids_limit = 0;
     int oom_score_adj = 0;
     std::optional<int> stop_timeout;
+    std::string network, ip;
+    std::vector<std::string> network_aliases;
     std::string image;  ///< the positional; image_and_command is it plus what follows
     std::vector<std::string> image_and_command;  ///< IMAGE [COMMAND] [ARG...]
 };

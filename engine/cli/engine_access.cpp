@@ -21,6 +21,12 @@ std::optional<container::Containers> open_engine(const Globals& globals) {
     // The engine-wide parent (dockerd's --cgroup-parent); tests give each run its own.
     if (const char* parent = std::getenv("BERTH_CGROUP_PARENT"); parent && *parent)
         options.cgroup_parent = parent;
+    // The default bridge and the pools networks get subnets from (dockerd's --bridge and
+    // --default-address-pool); tests give each run its own.
+    if (const char* bridge = std::getenv("BERTH_BRIDGE"); bridge && *bridge)
+        options.default_bridge = bridge;
+    if (const char* pools = std::getenv("BERTH_ADDRESS_POOL"); pools && *pools)
+        options.address_pools = pools;
     auto engine = container::Containers::open(options);
     if (!engine) {
         report(engine.error());

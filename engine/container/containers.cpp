@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "engine/container/mounts.hpp"
+#include "engine/container/networking.hpp"
 #include "engine/container/seccomp_cache.hpp"
 #include "engine/container/spec_builder.hpp"
 #include "engine/runtime/cgroup.hpp"
@@ -60,9 +61,16 @@ Result<std::string> Containers::create(const CreateRequest& request) {
     record.name = request.name.empty()
         ? generate_name([&](const std::string& n) { return store_.find(n).ok(); })
         : (request.name[0] == '/' ? request.name.substr(1) : request.name);
-    if (auto added = store_.add(record); !added) return added.error();
+    Networking networking(options_);
+    if (auto net = networking.register_container(record, request.networking_config); !net)
+        return net.error();
+    if (auto added = store_.add(record); !added) {
+        networking.forget(record.id);
+        return added.error();
+    }
     if (auto made = create_mounts(options_.root, store_.dir(record.id), mounts.value(), image.value().layer_dirs);
         !made) {
+        networking.forget(record.id);
         (void)store_.remove(record.id);
         return made.error();
     }
@@ -98,6 +106,13 @@ Result<shim::Started> Containers::start(const std::string& ref, bool attach) {
     auto spec = build_spec(record, ContainerPaths{dir, image.value().layer_dirs});
     if (!spec) return spec.error();
     if (auto mounted = add_volume_mounts(options_.root, dir, spec.value()); !mounted) return mounted.error();
+    Networking networking(options_);
+    networking.sweep([&](const std::string& id) { return store_.find(id).ok(); });
+    if (auto net = networking.attach(record, dir, spec.value(),
+                                     [&](const std::string& other) { return running_pid(other); });
+        !net)
+        return net.error();
+    AttachedUntilStarted network_guard{networking, record.id};
     auto program = cached_seccomp_program(runtime_dir() + "/seccomp", spec.value().seccomp,
                                           spec.value().capabilities);
     if (!program) return program.error();
@@ -127,7 +142,19 @@ Result<shim::Started> Containers::start(const std::string& ref, bool attach) {
         record.paused = false;
         if (auto saved = store_.save(record); !saved) return saved.error();
     }
-    return shim::start_shim(dir, options);
+    auto started = shim::start_shim(dir, options);
+    if (started) network_guard.keep();
+    return started;
+}
+
+Result<pid_t> Containers::running_pid(const std::string& ref) const {
+    auto other = store_.find(ref);
+    if (!other) return other.error();
+    LiveState s = state(other.value());
+    if (!s.running)
+        return Error{EINVAL, fmt::format("cannot join network of a non running container: {}",
+                                         other.value().id)};
+    return s.pid;
 }
 
 Result<std::string> Containers::shim_binary() const {

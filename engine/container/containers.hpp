@@ -25,6 +25,8 @@ struct EngineOptions {
     std::string root = "/var/lib/berth";
     std::string shim_binary;
     std::string cgroup_parent = "berth";  ///< for containers that do not name one (docker's --cgroup-parent)
+    std::string default_bridge = "berth0";  ///< Linux bridge of the "bridge" network (dockerd's --bridge)
+    std::string address_pools;  ///< "CIDR[/SIZE],..." for new networks; empty: Docker's defaults
 };
 
 /// A container's docker-style State object, derived from the record and the shim.
@@ -45,6 +47,7 @@ struct CreateRequest {
     std::string name;  ///< empty → generated
     nlohmann::json config = nlohmann::json::object();       ///< Config (Image required)
     nlohmann::json host_config = nlohmann::json::object();  ///< HostConfig
+    nlohmann::json networking_config = nlohmann::json::object();  ///< NetworkingConfig
 };
 
 class Containers {
@@ -84,11 +87,14 @@ public:
     Result<std::string> shim_binary() const;
     /// Where runtime helpers live: the shim's mount, compiled seccomp programs.
     std::string runtime_dir() const { return options_.root + "/runtime"; }
+    const EngineOptions& options() const { return options_; }
 
 private:
     Containers(EngineOptions options, ContainerStore store, image::ImageStore images)
         : options_(std::move(options)), store_(std::move(store)), images_(std::move(images)) {}
     Status prepare_files(const ContainerRecord& record) const;
+    /// The init pid of running container `ref` (NetworkMode "container:<ref>").
+    Result<pid_t> running_pid(const std::string& ref) const;
     Status signal_process(const ContainerRecord& record, int signal) const;
     Status set_paused(const std::string& ref, bool paused);
     /// The volumes running containers other than `except_id` use (they stay mounted).

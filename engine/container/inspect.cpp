@@ -2,6 +2,7 @@
 #include "engine/container/containers.hpp"
 
 #include "engine/container/mounts.hpp"
+#include "engine/container/networking.hpp"
 #include "engine/shim/shim.hpp"
 
 namespace engine::container {
@@ -62,7 +63,7 @@ Result<json> Containers::inspect(const std::string& ref) const {
                 {"GraphDriver", graph},
                 {"Mounts", inspect_mounts(options_.root, dir)},
                 {"Config", r.config},
-                {"NetworkSettings", {{"Networks", json::object()}, {"Ports", json::object()}}}};
+                {"NetworkSettings", Networking(options_).settings(r)}};
 }
 
 }  // namespace engine::container

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "engine/container/mounts.hpp"
+#include "engine/container/networking.hpp"
 #include "engine/container/processes.hpp"
 #include "engine/runtime/cgroup.hpp"
 #include "engine/runtime/launcher.hpp"
@@ -58,7 +59,10 @@ Status Containers::kill(const std::string& ref, const std::string& signal) {
     record.value().manually_stopped = true;
     if (auto saved = store_.save(record.value()); !saved) return saved;
     if (record.value().paused && sig == SIGKILL) (void)set_paused(ref, false);
-    return signal_process(record.value(), sig);
+    auto signalled = signal_process(record.value(), sig);
+    if (signalled && sig == SIGKILL && shim::wait_exit(store_.dir(record.value().id), 5000))
+        Networking(options_).teardown(record.value().id);
+    return signalled;
 }
 
 Status Containers::stop(const std::string& ref, std::optional<int> timeout_s) {
@@ -67,6 +71,14 @@ Status Containers::stop(const std::string& ref, std::optional<int> timeout_s) {
     ContainerRecord record = found.value();
     record.manually_stopped = true;
     if (auto saved = store_.save(record); !saved) return saved;
+    // Whichever way it ends, a container that is not running keeps no network attachment.
+    struct TeardownWhenStopped {
+        const Containers& self;
+        const ContainerRecord& record;
+        ~TeardownWhenStopped() {
+            if (!self.state(record).running) Networking(self.options()).teardown(record.id);
+        }
+    } teardown{*this, record};
     if (!state(record).running) return sys::ok();
     int timeout = timeout_s.value_or(record.config.value("StopTimeout", kDefaultStopTimeout));
     int sig = parse_signal(record.config.value("StopSignal", "SIGTERM"));
@@ -105,6 +117,7 @@ Status Containers::remove(const std::string& ref, bool force, bool remove_volume
     // A shim that died abnormally cannot have removed the cgroup; an empty one is removed here.
     (void)runtime::destroy_cgroup(cgroup_parent_of(record), record.id);
     auto mounts = load_mounts(store_.dir(record.id));  // read before the directory goes
+    Networking(options_).forget(record.id);
     if (auto s = store_.remove(record.id); !s) return s;
     return release_volumes(options_.root, mounts, busy_volumes(record.id), remove_volumes);
 }

@@ -30,7 +30,10 @@ inline std::string shell_quote(const std::string& s) {
 
 class BerthCli {
 public:
-    BerthCli() : dir_("berth-cli"), cgroup_parent_("berth-test-" + dir_.root.filename().string()) {}
+    BerthCli()
+        : dir_("berth-cli"),
+          cgroup_parent_("berth-test-" + dir_.root.filename().string()),
+          bridge_(own_bridge(dir_.root.filename().string())) {}
     ~BerthCli() {
         auto ids = run({"ps", "-aq", "--no-trunc"});
         std::istringstream in(ids.out);
@@ -39,10 +42,17 @@ public:
         unmount_below(dir_.root.string());
         for (const auto& hierarchy : std::filesystem::directory_iterator("/sys/fs/cgroup"))
             ::rmdir((hierarchy.path() / cgroup_parent_).c_str());
+        if (!bridge_.empty()) (void)std::system(("ip link del " + bridge_ + " >/dev/null 2>&1").c_str());
     }
 
     /// The cgroup parent of this run's containers (removed at the end).
     const std::string& cgroup_parent() const { return cgroup_parent_; }
+
+    /// The Linux bridge of this run's default network (BERTH_BRIDGE for commands built by hand).
+    std::string bridge() const {
+        const char* chosen = std::getenv("BERTH_BRIDGE");
+        return bridge_.empty() && chosen ? chosen : bridge_;
+    }
 
     std::string root() const { return (dir_.root / "root").string(); }
     const std::filesystem::path& dir() const { return dir_.root; }
@@ -50,6 +60,7 @@ public:
     /// Runs `berth --root ROOT args...` with stdin from `input`; captures both streams.
     Outcome run(const std::vector<std::string>& args, const std::string& input = "") const {
         std::string cmd = "BERTH_CGROUP_PARENT=" + shell_quote(cgroup_parent_) + " " +
+                          (bridge_.empty() ? "" : "BERTH_BRIDGE=" + bridge_ + " ") +
                           shell_quote(BERTH_BINARY) + " --root " + shell_quote(root());
         for (const auto& a : args) cmd += " " + shell_quote(a);
         auto in = dir_.write("stdin", input);
@@ -75,8 +86,16 @@ public:
     }
 
 private:
+    // Containers run on the default bridge network unless told otherwise: each run gets its own
+    // Linux bridge (deleted at the end) unless the test chose one through BERTH_BRIDGE.
+    static std::string own_bridge(const std::string& dir_name) {
+        if (const char* chosen = std::getenv("BERTH_BRIDGE"); chosen && *chosen) return "";
+        return "bc" + dir_name.substr(dir_name.size() - 6);
+    }
+
     TempDir dir_;
     std::string cgroup_parent_;
+    std::string bridge_;
 };
 
 }  // namespace test_support

@@ -116,7 +116,7 @@ TEST_CASE("berth run -it: a real terminal with its size", "[.root][cli]") {
     BerthCli berth;
     berth.import_busybox();
     // script(1) gives berth a terminal; stty inside reports the pty the container got.
-    std::string cmd = "BERTH_CGROUP_PARENT=" + berth.cgroup_parent() + " script -qec \"stty rows 33 cols 111; " +
+    std::string cmd = "BERTH_CGROUP_PARENT=" + berth.cgroup_parent() + " BERTH_BRIDGE=" + berth.bridge() + " script -qec \"stty rows 33 cols 111; " +
                       std::string(BERTH_BINARY) + " --root " + berth.root() +
                       " run --rm -it busybox sh -c 'tty; stty size'\" /dev/null </dev/null";
     auto out = test_support::run_capture(cmd);
@@ -131,7 +131,7 @@ TEST_CASE("berth exec -it: the terminal is the container's own", "[.root][cli]")
     BerthCli berth;
     berth.import_busybox();
     REQUIRE(berth.run({"run", "-d", "--name", "host", "busybox", "sleep", "1000"}).code == 0);
-    std::string cmd = "BERTH_CGROUP_PARENT=" + berth.cgroup_parent() + " script -qec \"stty rows 21 cols 77; " +
+    std::string cmd = "BERTH_CGROUP_PARENT=" + berth.cgroup_parent() + " BERTH_BRIDGE=" + berth.bridge() + " script -qec \"stty rows 21 cols 77; " +
                       std::string(BERTH_BINARY) + " --root " + berth.root() +
                       " exec -it host sh -c 'tty; stty size; exit 3'; echo code=\\$?\" /dev/null </dev/null";
     auto out = test_support::run_capture(cmd);
