@@ -244,8 +244,8 @@ awaitable<void> remove(Exchange& ex, ApiContext& c) {
     if (!volumes) co_return co_await fail(ex, volumes.error());
     auto record = co_await find_or_fail(ex, c);
     if (!record) co_return;
-    auto remove_and_scan = [&c, id = record->id, force = force.value()] {
-        auto s = c.engine.remove(id, force);
+    auto remove_and_scan = [&c, id = record->id, force = force.value(), volumes = volumes.value()] {
+        auto s = c.engine.remove(id, force, volumes);
         c.monitor.scan();  // die (when it ran) and destroy, before the response
         return s;
     };
