@@ -107,7 +107,8 @@ Result<shim::Started> Containers::start(const std::string& ref, bool attach) {
     if (!spec) return spec.error();
     if (auto mounted = add_volume_mounts(options_.root, dir, spec.value()); !mounted) return mounted.error();
     Networking networking(options_);
-    networking.sweep([&](const std::string& id) { return store_.find(id).ok(); });
+    if (Networking::has_endpoints(record))
+        networking.sweep([&](const std::string& id) { return store_.find(id).ok(); });
     if (auto net = networking.attach(record, dir, spec.value(),
                                      [&](const std::string& other) { return running_pid(other); });
         !net)

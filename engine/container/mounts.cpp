@@ -237,6 +237,7 @@ Status create_mounts(const std::string& root, const std::string& container_dir, 
         }
         if (auto s = copy_up(*image, store.value().data_dir(m.source), m.destination); !s) return fail(s.error());
     }
+    if (mounts.empty()) return sys::ok();  // load_mounts reads a missing file as none
     json doc = mounts;
     if (auto w = sys::write_file_atomic(container_dir + "/" + kMountsFile, doc.dump(2)); !w) return fail(w.error());
     return sys::ok();

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "engine/container/spec_builder.hpp"
+#include "engine/container/store.hpp"
 #include "engine/log.hpp"
 #include "engine/sys/files.hpp"
 #include "network/attach.hpp"
@@ -131,9 +132,9 @@ Result<json> Networking::load(const std::string& id) const {
     }
 }
 
-Status Networking::save(const std::string& id, const json& doc) const {
+Status Networking::save(const std::string& id, const json& doc, sys::Durability durability) const {
     if (auto made = sys::make_dirs(endpoints_dir(), 0700); !made) return made;
-    return sys::write_file_atomic(endpoints_path(id), doc.dump(2) + "\n", 0600);
+    return sys::write_file_atomic(endpoints_path(id), doc.dump(2) + "\n", 0600, durability);
 }
 
 Result<sys::UniqueFd> Networking::lock_container(const std::string& id) const {
@@ -158,7 +159,7 @@ Status Networking::register_container(const ContainerRecord& record, const json&
             return invalid("invalid network mode \"container:\": no container named");
         if (!endpoints_config.empty())
             return invalid("conflicting options: container type network can't be used with other networks");
-        return save(record.id, doc);
+        return save(record.id, doc, durability_of(record));
     }
     auto primary = networks_.store().find(mode);
     if (!primary) return primary.error();
@@ -180,7 +181,7 @@ Status Networking::register_container(const ContainerRecord& record, const json&
         if (auto valid = check_endpoint_config(net, config); !valid) return valid;
         doc["Endpoints"].push_back(endpoint_entry(net, config));
     }
-    return save(record.id, doc);
+    return save(record.id, doc, durability_of(record));
 }
 
 Status Networking::attach_one(const std::string& id, json& endpoint, int slot, bool primary) {
@@ -263,8 +264,17 @@ Status Networking::write_hosts(const ContainerRecord& record, const std::string&
     return sys::ok();
 }
 
+bool Networking::has_endpoints(const ContainerRecord& record) {
+    const std::string mode = normalized_mode(record.host_config);
+    return mode != "host" && mode != "none";
+}
+
 Status Networking::attach(const ContainerRecord& record, const std::string& container_dir,
                           runtime::ContainerSpec& spec, const RunningPid& running_pid) {
+    if (!has_endpoints(record)) {  // no locks or files: `run --network none` stays as fast as before
+        spec.host_network = normalized_mode(record.host_config) == "host";
+        return sys::ok();
+    }
     auto lock = lock_container(record.id);
     if (!lock) return lock.error();
     teardown_locked(record.id);

@@ -38,6 +38,9 @@ public:
 
     /// At create: checks the mode and endpoints (the networks must exist) and records them.
     Status register_container(const ContainerRecord& record, const nlohmann::json& networking_config);
+    /// Whether the container can have endpoints of its own: not in "host" or "none" mode (both
+    /// refuse `network connect`), so there is nothing to plug, tear down or sweep for it.
+    static bool has_endpoints(const ContainerRecord& record);
     /// At start: tears down what a previous run left, then joins or creates the namespace,
     /// attaches every network and writes /etc/hosts; fills spec.netns_path / host_network.
     Status attach(const ContainerRecord& record, const std::string& container_dir,
@@ -78,7 +81,8 @@ private:
     std::string endpoints_path(const std::string& id) const;
     std::string netns_path(const std::string& id) const;
     Result<nlohmann::json> load(const std::string& id) const;
-    Status save(const std::string& id, const nlohmann::json& doc) const;
+    Status save(const std::string& id, const nlohmann::json& doc,
+                sys::Durability durability = sys::Durability::kDurable) const;
     Status attach_one(const std::string& id, nlohmann::json& endpoint, int slot, bool primary);
     void detach_one(const std::string& id, nlohmann::json& endpoint);
     void release_leftover_addresses(const std::string& id);

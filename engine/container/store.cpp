@@ -100,11 +100,8 @@ Status ContainerStore::add(const ContainerRecord& record) {
 }
 
 Status ContainerStore::save(const ContainerRecord& record) const {
-    // A --rm container is gone once it exits: it need not survive a power cut either.
-    auto durability = record.host_config.value("AutoRemove", false) ? sys::Durability::kAtomicOnly
-                                                                    : sys::Durability::kDurable;
     return sys::write_file_atomic(dir(record.id) + "/" + kRecordFile, nlohmann::json(record).dump(),
-                                  0600, durability);
+                                  0600, durability_of(record));
 }
 
 Status ContainerStore::rename(const std::string& id, const std::string& new_name) {

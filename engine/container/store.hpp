@@ -9,10 +9,18 @@
 #include <vector>
 
 #include "engine/container/record.hpp"
+#include "engine/sys/files.hpp"
 #include "engine/sys/result.hpp"
 #include "engine/sys/unique_fd.hpp"
 
 namespace engine::container {
+
+/// How durably a container's files are written: a --rm container is gone once it exits, so its
+/// files need not survive a power cut (an fsync each costs ~0.5 ms of `run --rm`).
+inline sys::Durability durability_of(const ContainerRecord& record) {
+    return record.host_config.value("AutoRemove", false) ? sys::Durability::kAtomicOnly
+                                                         : sys::Durability::kDurable;
+}
 
 class ContainerStore {
 public:
