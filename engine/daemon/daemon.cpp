@@ -74,6 +74,8 @@ int run_daemon(const DaemonOptions& options) {
     container::EngineOptions engine_options{options.root,
                                             options.shim_binary.empty() ? berth_shim_next_to_self() : options.shim_binary,
                                             options.cgroup_parent};
+    if (!options.default_bridge.empty()) engine_options.default_bridge = options.default_bridge;
+    if (!options.address_pools.empty()) engine_options.address_pools = options.address_pools;
     auto engine = container::Containers::open(engine_options);
     if (!engine) {
         log().error("open the state root {}: {}", options.root, engine.error().message);

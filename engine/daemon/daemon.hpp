@@ -9,6 +9,8 @@ struct DaemonOptions {
     std::string root = "/var/lib/berth";
     std::string socket_path = "/run/berth.sock";
     std::string cgroup_parent = "berth";
+    std::string default_bridge;  ///< empty: the engine's (berth0)
+    std::string address_pools;   ///< empty: the engine's (Docker's default pools)
     std::string shim_binary;  ///< empty: berth-shim next to berthd
     std::chrono::seconds request_timeout{60};
     unsigned pool_threads = 16;

@@ -16,6 +16,8 @@ const char* kUsage =
     "  -H, --host unix://PATH     socket to listen on (default unix:///run/berth.sock)\n"
     "      --root DIR             state root (default /var/lib/berth)\n"
     "      --cgroup-parent NAME   cgroup parent of containers that name none (default berth)\n"
+    "      --bridge NAME          Linux bridge of the default network (default berth0)\n"
+    "      --default-address-pool CIDR[/SIZE],...  where networks get subnets (default Docker's)\n"
     "      --log-level LEVEL      trace, debug, info, warn, error (default info)\n"
     "      --log-file PATH        log there instead of stderr\n"
     "      --request-timeout SEC  time a client has to send a whole request (default 60)\n";
@@ -52,6 +54,10 @@ int main(int argc, char** argv) {
             options.socket_path = v.substr(7);
         } else if (name == "--root") {
             if (!value(options.root)) return usage_error("missing value for --root");
+        } else if (name == "--bridge") {
+            if (!value(options.default_bridge)) return usage_error("missing value for --bridge");
+        } else if (name == "--default-address-pool") {
+            if (!value(options.address_pools)) return usage_error("missing value for --default-address-pool");
         } else if (name == "--cgroup-parent") {
             if (!value(options.cgroup_parent)) return usage_error("missing value for --cgroup-parent");
         } else if (name == "--log-level") {

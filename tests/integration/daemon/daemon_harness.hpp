@@ -177,6 +177,7 @@ private:
     pid_t launch(const std::vector<std::string>& extra) const {
         std::vector<std::string> args = {std::string(BERTH_BINARY_DIR) + "/berthd", "--root", cli_.root(),
                                          "-H", "unix://" + socket_, "--cgroup-parent", cli_.cgroup_parent(),
+                                         "--bridge", cli_.bridge(),
                                          "--log-file", log_path(), "--log-level", "debug"};
         args.insert(args.end(), extra.begin(), extra.end());
         pid_t pid = ::fork();
