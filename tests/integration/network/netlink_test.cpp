@@ -16,56 +16,17 @@
 
 #include "engine/sys/unique_fd.hpp"
 #include "tests/support/busybox_rootfs.hpp"
+#include "tests/support/netns_test.hpp"
 #include "tests/support/root_test.hpp"
 
 using namespace network;
 using engine::sys::UniqueFd;
-
-// REQUIRE with the error message shown when a Result fails.
-#define REQUIRE_OK(expr)                                               \
-    do {                                                               \
-        auto&& result_ = (expr);                                       \
-        INFO((result_ ? std::string() : result_.error().message));     \
-        REQUIRE(result_.ok());                                         \
-    } while (0)
+using test_support::output;
+using test_support::random_suffix;
+using test_support::run;
+using test_support::TestNetns;
 
 namespace {
-
-std::string random_suffix() {
-    std::random_device rd;
-    return fmt::format("{:06x}", rd() & 0xffffff);
-}
-
-/// Runs a shell command; its exit code (output discarded).
-int run(const std::string& command) {
-    int status = std::system((command + " >/dev/null 2>&1").c_str());
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-/// Output of a command, "" when it fails.
-std::string output(const std::string& command) {
-    try {
-        return test_support::run_capture(command + " 2>/dev/null");
-    } catch (const std::exception&) {
-        return "";
-    }
-}
-
-/// A named namespace (`ip netns add`), deleted on destruction.
-struct TestNetns {
-    std::string name = "berthtest-" + random_suffix();
-    UniqueFd fd;
-    TestNetns() {
-        REQUIRE(run("ip netns add " + name) == 0);
-        fd.reset(::open(("/run/netns/" + name).c_str(), O_RDONLY | O_CLOEXEC));
-        REQUIRE(fd.valid());
-    }
-    ~TestNetns() {
-        fd.reset();
-        run("ip netns del " + name);
-    }
-    std::string exec(const std::string& command) const { return "ip netns exec " + name + " " + command; }
-};
 
 /// Deletes a host link on destruction if it still exists.
 struct LinkGuard {

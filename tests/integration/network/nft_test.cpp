@@ -27,57 +27,17 @@
 
 #include "engine/sys/unique_fd.hpp"
 #include "tests/support/busybox_rootfs.hpp"
+#include "tests/support/netns_test.hpp"
 #include "tests/support/root_test.hpp"
 
 using namespace network;
 using engine::sys::UniqueFd;
-
-#define REQUIRE_OK(expr)                                           \
-    do {                                                           \
-        auto&& result_ = (expr);                                   \
-        INFO((result_ ? std::string() : result_.error().message)); \
-        REQUIRE(result_.ok());                                     \
-    } while (0)
+using test_support::output;
+using test_support::random_suffix;
+using test_support::run;
+using test_support::TestNetns;
 
 namespace {
-
-std::string random_suffix() {
-    std::random_device rd;
-    return fmt::format("{:06x}", rd() & 0xffffff);
-}
-
-int run(const std::string& command) {
-    int status = std::system((command + " >/dev/null 2>&1").c_str());
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-std::string output(const std::string& command) {
-    try {
-        return test_support::run_capture(command + " 2>/dev/null");
-    } catch (const std::exception&) {
-        return "";
-    }
-}
-
-struct TestNetns {
-    std::string name;
-    UniqueFd fd;
-    explicit TestNetns(std::string ns_name) : name(std::move(ns_name)) {
-        REQUIRE(run("ip netns add " + name) == 0);
-        fd.reset(::open(("/run/netns/" + name).c_str(), O_RDONLY | O_CLOEXEC));
-        REQUIRE(fd.valid());
-        REQUIRE(run("ip -n " + name + " link set lo up") == 0);
-    }
-    ~TestNetns() {
-        fd.reset();
-        run("ip netns del " + name);
-    }
-    TestNetns(const TestNetns&) = delete;
-    std::string ip(const std::string& args) const { return "ip -n " + name + " " + args; }
-    std::string exec(const std::string& command) const {
-        return "ip netns exec " + name + " " + command;
-    }
-};
 
 /// Runs `work` on a thread inside the namespace, so the test thread never moves.
 template <typename F>
@@ -170,6 +130,8 @@ struct Topology {
     TestNetns internal{"bnft-" + suffix + "-i"};
 
     Topology() {
+        for (const TestNetns* ns : {&host, &outside, &a, &b, &c, &internal})
+            REQUIRE(run(ns->ip("link set lo up")) == 0);
         for (const char* bridge : {"berth1", "berth2"}) {
             REQUIRE(run(host.ip(fmt::format("link add {} type bridge", bridge))) == 0);
             REQUIRE(run(host.ip(fmt::format("link set {} up", bridge))) == 0);
