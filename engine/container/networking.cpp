@@ -132,6 +132,13 @@ Result<json> Networking::load(const std::string& id) const {
     }
 }
 
+Result<json> Networking::load_or_register(const ContainerRecord& record) {
+    if (auto doc = load(record.id)) return doc;
+    // A container created before networking was recorded: its mode alone.
+    if (auto made = register_container(record, json::object()); !made) return made.error();
+    return load(record.id);
+}
+
 Status Networking::save(const std::string& id, const json& doc, sys::Durability durability) const {
     if (auto made = sys::make_dirs(endpoints_dir(), 0700); !made) return made;
     return sys::write_file_atomic(endpoints_path(id), doc.dump(2) + "\n", 0600, durability);
@@ -278,19 +285,10 @@ Status Networking::attach(const ContainerRecord& record, const std::string& cont
     auto lock = lock_container(record.id);
     if (!lock) return lock.error();
     teardown_locked(record.id);
-    auto doc = load(record.id);
-    if (!doc) {
-        // A container created before networking was recorded: its mode alone.
-        if (auto made = register_container(record, json::object()); !made) return made;
-        doc = load(record.id);
-        if (!doc) return doc.error();
-    }
+    auto doc = load_or_register(record);
+    if (!doc) return doc.error();
     json& state = doc.value();
     const std::string mode = state.value("Mode", "none");
-    if (mode == "host") {
-        spec.host_network = true;
-        return sys::ok();
-    }
     if (is_container_mode(mode)) {
         auto pid = running_pid(mode.substr(std::string("container:").size()));
         if (!pid) return pid.error();
@@ -398,12 +396,8 @@ Status Networking::connect(const ContainerRecord& record, bool running,
                            const std::string& ip, const std::vector<std::string>& aliases) {
     auto lock = lock_container(record.id);
     if (!lock) return lock.error();
-    auto doc = load(record.id);
-    if (!doc) {
-        if (auto made = register_container(record, json::object()); !made) return made;
-        doc = load(record.id);
-        if (!doc) return doc.error();
-    }
+    auto doc = load_or_register(record);
+    if (!doc) return doc.error();
     json& state = doc.value();
     const std::string mode = state.value("Mode", "none");
     auto net = networks_.store().find(network_ref);

@@ -81,6 +81,8 @@ private:
     std::string endpoints_path(const std::string& id) const;
     std::string netns_path(const std::string& id) const;
     Result<nlohmann::json> load(const std::string& id) const;
+    /// The container's endpoints document, recorded from its mode first when it has none.
+    Result<nlohmann::json> load_or_register(const ContainerRecord& record);
     Status save(const std::string& id, const nlohmann::json& doc,
                 sys::Durability durability = sys::Durability::kDurable) const;
     Status attach_one(const std::string& id, nlohmann::json& endpoint, int slot, bool primary);
