@@ -173,6 +173,10 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
     void handle(Bytes packet, const asio::ip::address& source, Transport transport, Reply reply);
     void handle_reverse(Bytes packet, Query query, const Address& target, const asio::ip::address& source,
                         Transport transport, Reply reply);
+    /// A name that is not one of ours: NXDOMAIN for a sender only on internal networks, else
+    /// forwarded to the sender's upstreams (the server's when it has none).
+    void answer_elsewhere(Bytes packet, Query query, bool internal_only, const std::vector<std::string>& upstreams,
+                          Transport transport, Reply reply);
     void forward(Bytes packet, Query query, std::vector<std::string> upstreams, Transport transport, Reply reply);
 };
 
@@ -492,13 +496,8 @@ void Server::State::handle(Bytes packet, const asio::ip::address& source, Transp
         ++answered_locally;
         return reply(build_response(query, Rcode::no_error, answers, true, transport));
     }
-    if (found.known_source && !found.may_forward) {
-        // Only internal networks: nothing outside exists for this container.
-        ++answered_locally;
-        return reply(build_response(query, Rcode::name_error, {}, false, transport));
-    }
-    auto upstreams = found.upstreams.empty() ? config.upstreams : found.upstreams;
-    forward(std::move(packet), std::move(query), std::move(upstreams), transport, std::move(reply));
+    answer_elsewhere(std::move(packet), std::move(query), found.known_source && !found.may_forward,
+                     found.upstreams, transport, std::move(reply));
 }
 
 void Server::State::handle_reverse(Bytes packet, Query query, const Address& target, const asio::ip::address& source,
@@ -516,12 +515,19 @@ void Server::State::handle_reverse(Bytes packet, Query query, const Address& tar
         ++answered_locally;
         return reply(build_response(query, Rcode::no_error, answers, true, transport));
     }
-    if (found.known_source && !found.may_forward) {
+    answer_elsewhere(std::move(packet), std::move(query), found.known_source && !found.may_forward,
+                     found.upstreams, transport, std::move(reply));
+}
+
+void Server::State::answer_elsewhere(Bytes packet, Query query, bool internal_only,
+                                     const std::vector<std::string>& upstreams, Transport transport, Reply reply) {
+    if (internal_only) {
+        // Only internal networks: nothing outside exists for this container.
         ++answered_locally;
         return reply(build_response(query, Rcode::name_error, {}, false, transport));
     }
-    auto upstreams = found.upstreams.empty() ? config.upstreams : found.upstreams;
-    forward(std::move(packet), std::move(query), std::move(upstreams), transport, std::move(reply));
+    forward(std::move(packet), std::move(query), upstreams.empty() ? config.upstreams : upstreams, transport,
+            std::move(reply));
 }
 
 void Server::State::forward(Bytes packet, Query query, std::vector<std::string> upstreams, Transport transport,
